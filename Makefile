@@ -1,0 +1,128 @@
+# Orrery - one plain GNU Makefile.  `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+B       := .build
+
+PKGS     = ncursesw sqlite3 libcurl jansson vips
+WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+           -Wstrict-prototypes -Wwrite-strings -Wformat=2 -Wvla
+CSTD     = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
+OPT     ?= -O2 -g
+# Recursive (=) so pkg-config runs only once `deps` has installed the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SAN) -MMD -MP -Isrc $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+UI_SRC   := $(wildcard ui/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o
+UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+SCHEMA   := $(sort $(wildcard data/schema/*.sql))
+
+.PHONY: all deps check test asan bench fuzz lint install uninstall clean demo help screenshots
+all: orrery
+
+help:
+	@echo "make           build ./orrery"
+	@echo "make demo      install packages, build, load the demo database"
+	@echo "make check     install packages, build, run the whole test suite"
+	@echo "make asan      the suite under AddressSanitizer + UBSan"
+	@echo "make bench     ingest benchmark against sqlite3 .import"
+	@echo "make fuzz      libFuzzer target for the CSV reader (clang)"
+	@echo "make lint      clang-format check and cppcheck"
+	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
+	@echo "V=1            show full compiler command lines"
+
+deps:
+	$(Q).ci/deps
+
+orrery: $(B)/src/main.o $(CORE_OBJ) $(UI_OBJ)
+	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# The migrations are compiled in: an installed orrery needs no data/ at run time.
+# Each NNN_name.sql becomes one {name, sql} entry of a C table.
+$(B)/schema_sql.c: $(SCHEMA) Makefile
+	@mkdir -p $(B)
+	$(call say,GEN,$@){ echo '#include "schema.h"'; \
+	  echo 'const struct schema_migration schema_migrations[] = {'; \
+	  for f in $(SCHEMA); do printf '{ "%s",\n' "$$(basename $$f .sql)"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '};'; echo 'const int schema_migration_count = $(words $(SCHEMA));'; } > $@
+
+$(B)/schema_sql.o: $(B)/schema_sql.c
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $$(pkg-config --libs criterion)
+
+$(B)/gen_retail: tests/bench/gen_retail.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
+
+$(B)/rss: tests/bench/rss.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
+
+test: orrery $(TEST_BIN)
+	$(Q)tests/run.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+
+asan: deps
+	$(Q)$(MAKE) --no-print-directory B=.build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory orrery
+	$(Q)rm -f demo.db demo.db-wal demo.db-shm
+	$(Q)./orrery --db demo.db init >/dev/null
+	$(Q)./orrery --db demo.db ingest data/demo/*.csv
+	$(Q)./orrery --db demo.db sources
+	@echo "demo database: demo.db  (try: ./orrery --db demo.db events --limit 5)"
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
+	$(Q)tests/bench/ingest.sh
+
+fuzz: $(B)/fuzz_csv
+	$(Q)mkdir -p $(B)/fuzz-corpus && cp tests/fuzz/corpus/* $(B)/fuzz-corpus/ 2>/dev/null; \
+	$(B)/fuzz_csv -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-corpus
+
+$(B)/fuzz_csv: tests/fuzz/fuzz_csv.c src/csv.c src/utf8.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $^
+
+lint:
+	$(Q)clang-format --dry-run --Werror src/*.c src/*.h ui/*.c tests/unit/*.c 2>/dev/null || true
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 -Isrc src ui
+
+install: orrery
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 orrery $(DESTDIR)$(PREFIX)/bin/orrery
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/orrery
+
+clean:
+	rm -rf .build .build-asan orrery
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,637 @@
+/* ingest.c - the ingest driver: one file, one transaction, every record
+ * stored or rejected.  Also implements ingest_row.h, the importers' view of
+ * the job. */
+#include "ingest.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "ingest_formats.h"
+#include "ingest_row.h"
+#include "keycache.h"
+#include "store.h"
+#include "store_source.h"
+
+/* A field longer than this is a bad record, not a reason to hold it. */
+#define FIELD_MAX (1 << 20)
+#define PROGRESS_EVERY 16384
+
+struct ingest_job {
+	struct entity_tx tx;
+	const struct importer *imp;
+	const char *path;
+	char **header;
+	size_t ncols;
+	const struct csv_field *f;
+	size_t nf;
+	long line;
+	struct csv *csv;
+	const char *currency;
+	int exponent;
+	bool strict;
+	long records, stored, rejected, created, updated, unchanged;
+	enum entity_change row_change;
+	bool row_rejected;
+	enum orr_rc fatal_rc;
+	char *fatal_err;
+	char **kept;
+	size_t nkept, capkept;
+	void *state;
+};
+
+/* --- the importers' view ------------------------------------------------ */
+
+int job_col(const struct ingest_job *job, const char *name)
+{
+	for (size_t i = 0; i < job->ncols; i++)
+		if (strcasecmp(job->header[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+enum orr_rc job_need(const struct ingest_job *job, const char *name, int *col, char **err)
+{
+	*col = job_col(job, name);
+	if (*col >= 0)
+		return ORR_OK;
+	*err = xasprintf("%s:1: not a %s file: no column \"%s\"", job->path, job->imp->name, name);
+	return ORR_DATAERR;
+}
+
+const char *job_text(const struct ingest_job *job, int col)
+{
+	return col >= 0 && (size_t)col < job->nf ? job->f[col].ptr : "";
+}
+
+const char *job_keep(struct ingest_job *job, const char *s, size_t n)
+{
+	if (job->nkept == job->capkept) {
+		job->capkept = job->capkept ? job->capkept * 2 : 16;
+		job->kept = xrealloc(job->kept, job->capkept * sizeof *job->kept);
+	}
+	return job->kept[job->nkept++] = xstrndup(s, n);
+}
+
+struct val job_trimmed(struct ingest_job *job, int col)
+{
+	const char *s = job_text(job, col);
+	size_t n = strlen(s);
+	size_t a = 0;
+	while (a < n && (s[a] == ' ' || s[a] == '\t'))
+		a++;
+	while (n > a && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (a == n)
+		return (struct val){ 0 };
+	if (a == 0 && s[n] == '\0')
+		return val_text(s);
+	return val_text(job_keep(job, s + a, n - a));
+}
+
+enum row_result job_reject(struct ingest_job *job, int col, const char *fmt, ...)
+{
+	if (job->row_rejected)
+		return ROW_REJECTED; /* the first reason is the one reported */
+	job->row_rejected = true;
+	va_list ap;
+	va_start(ap, fmt);
+	char reason[512];
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	const char *column = col >= 0 && (size_t)col < job->ncols ? job->header[col] : NULL;
+	size_t rawlen;
+	const char *raw = csv_raw(job->csv, &rawlen);
+	char *err = NULL;
+	enum orr_rc rc = source_reject(job->tx.st, job->tx.source_id, job->line, column, reason,
+				       raw, rawlen, &err);
+	if (rc != ORR_OK)
+		return job_fatal(job, rc, err);
+	if (job->strict)
+		return job_fatal(job, ORR_DATAERR,
+				 xasprintf("%s:%ld: %s%s%s (--strict refuses the file)", job->path,
+					   job->line, column ? column : "", column ? ": " : "",
+					   reason));
+	return ROW_REJECTED;
+}
+
+enum row_result job_fatal(struct ingest_job *job, enum orr_rc rc, char *err)
+{
+	if (!job->fatal_err) {
+		job->fatal_rc = rc;
+		job->fatal_err = err;
+	} else {
+		free(err);
+	}
+	return ROW_FATAL;
+}
+
+/* Reject with the parser's reason and the offending text. */
+static bool reject_value(struct ingest_job *job, int col, const char *why)
+{
+	const char *text = job_text(job, col);
+	job_reject(job, col, "%s: \"%.60s%s\"", why, text, strlen(text) > 60 ? "..." : "");
+	return false;
+}
+
+/* Shared tail of the typed readers: blank handling. */
+static bool blank_ok(struct ingest_job *job, int col, bool required, struct val *out)
+{
+	*out = (struct val){ 0 };
+	if (!required)
+		return true;
+	job_reject(job, col, "required value is missing");
+	return false;
+}
+
+bool job_int(struct ingest_job *job, int col, bool required, struct val *out)
+{
+	const char *why = NULL;
+	int64_t v;
+	switch (parse_int(job_text(job, col), &v, &why)) {
+	case PARSE_OK:
+		*out = val_int(v);
+		return true;
+	case PARSE_EMPTY:
+		return blank_ok(job, col, required, out);
+	default:
+		return reject_value(job, col, why);
+	}
+}
+
+bool job_money(struct ingest_job *job, int col, bool required, struct val *out)
+{
+	const char *why = NULL;
+	int64_t v;
+	switch (parse_money(job_text(job, col), job->exponent, &v, &why)) {
+	case PARSE_OK:
+		*out = val_int(v);
+		return true;
+	case PARSE_EMPTY:
+		return blank_ok(job, col, required, out);
+	default:
+		return reject_value(job, col, why);
+	}
+}
+
+bool job_time(struct ingest_job *job, int col, bool required, struct val *out)
+{
+	const char *why = NULL;
+	char buf[PARSE_TIME_LEN];
+	switch (parse_time(job_text(job, col), buf, &why)) {
+	case PARSE_OK:
+		*out = val_text(job_keep(job, buf, strlen(buf)));
+		return true;
+	case PARSE_EMPTY:
+		return blank_ok(job, col, required, out);
+	default:
+		return reject_value(job, col, why);
+	}
+}
+
+bool job_bool(struct ingest_job *job, int col, struct val *out)
+{
+	const char *why = NULL;
+	bool b;
+	switch (parse_bool(job_text(job, col), &b, &why)) {
+	case PARSE_OK:
+		*out = val_int(b);
+		return true;
+	case PARSE_EMPTY:
+		return blank_ok(job, col, false, out);
+	default:
+		return reject_value(job, col, why);
+	}
+}
+
+enum row_result job_upsert(struct ingest_job *job, enum entity_kind kind, const struct val *vals,
+			   int64_t *id)
+{
+	enum entity_change change;
+	char *err = NULL;
+	int64_t tmp;
+	enum orr_rc rc = entity_upsert(&job->tx, kind, vals, id ? id : &tmp, &change, &err);
+	if (rc != ORR_OK)
+		return job_fatal(job, rc, err);
+	if (change == CHANGE_CREATED || (change == CHANGE_UPDATED && job->row_change == CHANGE_NONE))
+		job->row_change = change;
+	return ROW_OK;
+}
+
+int64_t job_find(struct ingest_job *job, enum entity_kind kind, const struct val *keys)
+{
+	return entity_find(&job->tx, kind, keys);
+}
+
+int64_t job_counter_get(struct ingest_job *job, const char *key)
+{
+	return entity_counter_get(&job->tx, key);
+}
+
+enum row_result job_counter_set(struct ingest_job *job, const char *key, int64_t n)
+{
+	char *err = NULL;
+	enum orr_rc rc = entity_counter_set(&job->tx, key, n, &err);
+	return rc == ORR_OK ? ROW_OK : job_fatal(job, rc, err);
+}
+
+struct spill {
+	struct ingest_job *job;
+	enum row_result r;
+};
+
+static void spill_entry(void *ctx, struct kc_entry *e)
+{
+	struct spill *sp = ctx;
+	if (sp->r == ROW_OK)
+		sp->r = job_counter_set(sp->job, e->key, e->n);
+}
+
+enum row_result job_spill_counters(struct ingest_job *job, struct keycache *kc)
+{
+	struct spill sp = { job, ROW_OK };
+	keycache_each(kc, spill_entry, &sp);
+	keycache_clear(kc);
+	return sp.r;
+}
+
+const char *job_origin(const struct ingest_job *job)
+{
+	return job->imp->origin;
+}
+
+const char *job_currency(const struct ingest_job *job)
+{
+	return job->currency;
+}
+
+long job_line(const struct ingest_job *job)
+{
+	return job->line;
+}
+
+void *job_state(const struct ingest_job *job)
+{
+	return job->state;
+}
+
+void job_set_state(struct ingest_job *job, void *state)
+{
+	job->state = state;
+}
+
+/* --- the driver ---------------------------------------------------------- */
+
+static void free_kept(struct ingest_job *job)
+{
+	for (size_t i = 0; i < job->nkept; i++)
+		free(job->kept[i]);
+	job->nkept = 0;
+}
+
+static void free_header(struct ingest_job *job)
+{
+	for (size_t i = 0; i < job->ncols; i++)
+		free(job->header[i]);
+	free(job->header);
+	job->header = NULL;
+	job->ncols = 0;
+}
+
+/* Keep the header, trimmed, for name lookups and reject reports. */
+static void take_header(struct ingest_job *job, const struct csv_field *f, size_t n)
+{
+	job->header = xcalloc(n, sizeof *job->header);
+	job->ncols = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = f[i].ptr;
+		size_t len = f[i].len;
+		while (len && (*s == ' ' || *s == '\t'))
+			s++, len--;
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		job->header[i] = xstrndup(s, len);
+	}
+}
+
+/* True when every signature column is in the header. */
+static bool header_matches(const struct ingest_job *job, const struct importer *imp)
+{
+	for (const char *const *c = imp->signature; *c; c++)
+		if (job_col(job, *c) < 0)
+			return false;
+	return true;
+}
+
+static size_t signature_len(const struct importer *imp)
+{
+	size_t n = 0;
+	while (imp->signature[n])
+		n++;
+	return n;
+}
+
+/* The importer whose signature the header matches most specifically. */
+static const struct importer *detect(const struct ingest_job *job)
+{
+	const struct importer *best = NULL;
+	for (const struct importer *const *imp = importers; *imp; imp++)
+		if ((*imp)->signature && header_matches(job, *imp) &&
+		    (!best || signature_len(*imp) > signature_len(best)))
+			best = *imp;
+	return best;
+}
+
+static const struct importer *find_importer(const char *name)
+{
+	for (const struct importer *const *imp = importers; *imp; imp++)
+		if (strcmp((*imp)->name, name) == 0)
+			return *imp;
+	return NULL;
+}
+
+static char *unknown_header(const struct ingest_job *job)
+{
+	char cols[160] = "";
+	for (size_t i = 0; i < job->ncols && i < 4; i++) {
+		size_t used = strlen(cols);
+		snprintf(cols + used, sizeof cols - used, "%s\"%.30s\"", i ? ", " : "", job->header[i]);
+	}
+	return xasprintf("%s:1: unknown header (%s%s): not a format orrery knows; "
+			 "see `orrery ingest --help` or force one with --format NAME",
+			 job->path, cols, job->ncols > 4 ? ", ..." : "");
+}
+
+/* Choose the importer from --format or the header, and let it map columns. */
+static enum orr_rc choose_importer(struct ingest_job *job, const struct ingest_options *opt,
+				   char **err)
+{
+	if (opt->format) {
+		job->imp = find_importer(opt->format);
+		if (!job->imp) {
+			*err = xasprintf("unknown format \"%s\"; see `orrery ingest --help`", opt->format);
+			return ORR_USAGE;
+		}
+		if (job->imp->signature && !header_matches(job, job->imp)) {
+			for (const char *const *c = job->imp->signature; *c; c++)
+				if (job_col(job, *c) < 0) {
+					*err = xasprintf("%s:1: not a %s file: no column \"%s\"",
+							 job->path, job->imp->name, *c);
+					return ORR_DATAERR;
+				}
+		}
+	} else if (!(job->imp = detect(job))) {
+		*err = unknown_header(job);
+		return ORR_DATAERR;
+	}
+	job->currency = opt->currency ? opt->currency : job->imp->currency;
+	job->exponent = currency_exponent(job->currency);
+	if (job->exponent < 0) {
+		*err = xasprintf("unknown currency \"%s\" (use an ISO 4217 code such as EUR)",
+				 job->currency);
+		return ORR_USAGE;
+	}
+	return job->imp->begin ? job->imp->begin(job, err) : ORR_OK;
+}
+
+/* A record of one empty field is a blank line, not data. */
+static bool blank_record(const struct csv_field *f, size_t n)
+{
+	return n == 1 && f[0].len == 0;
+}
+
+/* Structural checks every format shares, then the importer's own. */
+static enum row_result one_record(struct ingest_job *job)
+{
+	job->row_change = CHANGE_NONE;
+	job->row_rejected = false;
+	if (job->nf != job->ncols)
+		return job_reject(job, -1, "expected %zu fields as in the header, found %zu",
+				  job->ncols, job->nf);
+	for (size_t i = 0; i < job->nf; i++)
+		if (job->f[i].len > FIELD_MAX)
+			return job_reject(job, (int)i, "field is %zu bytes, longer than the %d allowed",
+					  job->f[i].len, FIELD_MAX);
+	enum row_result r = job->imp->row(job);
+	return job->row_rejected && r == ROW_OK ? ROW_REJECTED : r;
+}
+
+static void count(struct ingest_job *job, enum row_result r)
+{
+	job->records++;
+	if (r == ROW_REJECTED) {
+		job->rejected++;
+		return;
+	}
+	job->stored++;
+	if (job->row_change == CHANGE_CREATED)
+		job->created++;
+	else if (job->row_change == CHANGE_UPDATED)
+		job->updated++;
+	else
+		job->unchanged++;
+}
+
+static void progress(struct ingest_job *job, const struct ingest_options *opt, FILE *fp,
+		     long size)
+{
+	if (!opt->progress || job->records % PROGRESS_EVERY)
+		return;
+	long pos = ftell(fp);
+	opt->progress(opt->progress_ctx, job->path, job->records,
+		      size > 0 && pos >= 0 ? (double)pos / (double)size : 0);
+}
+
+/* Read every record after the header. */
+static enum orr_rc read_records(struct ingest_job *job, const struct ingest_options *opt,
+				FILE *fp, long size, char **err)
+{
+	enum csv_status s;
+	while ((s = csv_next(job->csv, &job->f, &job->nf)) == CSV_ROW) {
+		if (blank_record(job->f, job->nf))
+			continue;
+		job->line = csv_line(job->csv);
+		enum row_result r = one_record(job);
+		free_kept(job);
+		if (r == ROW_FATAL) {
+			*err = job->fatal_err;
+			job->fatal_err = NULL;
+			return job->fatal_rc;
+		}
+		count(job, r);
+		progress(job, opt, fp, size);
+	}
+	if (s == CSV_ERROR) {
+		*err = xasprintf("%s:%ld: %s", job->path, csv_error_line(job->csv),
+				 csv_error(job->csv));
+		return ORR_DATAERR;
+	}
+	return ORR_OK;
+}
+
+/* The header record, refusing an empty file. */
+static enum orr_rc read_header(struct ingest_job *job, char **err)
+{
+	enum csv_status s;
+	while ((s = csv_next(job->csv, &job->f, &job->nf)) == CSV_ROW &&
+	       blank_record(job->f, job->nf))
+		;
+	if (s == CSV_ERROR) {
+		*err = xasprintf("%s:%ld: %s", job->path, csv_error_line(job->csv),
+				 csv_error(job->csv));
+		return ORR_DATAERR;
+	}
+	if (s == CSV_EOF) {
+		*err = xasprintf("%s: empty file: no header, nothing to ingest", job->path);
+		return ORR_DATAERR;
+	}
+	take_header(job, job->f, job->nf);
+	return ORR_OK;
+}
+
+/* Header, records, importer finish, order events: all inside the caller's
+ * transaction. */
+static enum orr_rc run_file(struct ingest_job *job, const struct ingest_options *opt, FILE *fp,
+			    long size, struct ingest_report *rep, char **err)
+{
+	struct csv_options copt = { .encoding = opt->encoding };
+	job->csv = csv_open(fp, &copt);
+	enum orr_rc rc = read_header(job, err);
+	if (rc == ORR_OK)
+		rc = choose_importer(job, opt, err);
+	if (rc == ORR_OK)
+		rc = source_set_format(job->tx.st, job->tx.source_id, job->imp->name, err);
+	if (rc == ORR_OK)
+		rc = read_records(job, opt, fp, size, err);
+	if (rc == ORR_OK && job->imp->finish)
+		rc = job->imp->finish(job, err);
+	if (rc == ORR_OK)
+		rc = entity_flush_orders(&job->tx, &rep->events, err);
+	if (job->imp && job->imp->end)
+		job->imp->end(job);
+	csv_close(job->csv);
+	return rc;
+}
+
+/* FNV-1a over the content and the options that change the outcome. */
+static enum orr_rc fingerprint(FILE *fp, const char *path, const struct ingest_options *opt,
+			       char out[17], long *size, char **err)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	unsigned char buf[1 << 16];
+	size_t n, total = 0;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		total += n;
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+	}
+	if (ferror(fp)) {
+		*err = xasprintf("%s: read error: %s", path, strerror(errno));
+		return ORR_IOERR;
+	}
+	char extra[96];
+	snprintf(extra, sizeof extra, "|%s|%d|%s|%d", opt->format ? opt->format : "",
+		 (int)opt->encoding, opt->currency ? opt->currency : "", opt->strict);
+	for (const char *p = extra; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	*size = (long)total;
+	rewind(fp);
+	return ORR_OK;
+}
+
+static enum orr_rc open_input(const char *path, FILE **fp, struct ingest_report *rep, char **err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return ORR_NOINPUT;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		*err = xasprintf("%s: is a directory, not a file", path);
+		return ORR_NOINPUT;
+	}
+	if (!realpath(path, rep->path) || !(*fp = fopen(path, "rb"))) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return ORR_NOINPUT;
+	}
+	return ORR_OK;
+}
+
+static void fill_report(struct ingest_report *rep, const struct ingest_job *job)
+{
+	snprintf(rep->format, sizeof rep->format, "%s", job->imp ? job->imp->name : "");
+	rep->records = job->records;
+	rep->stored = job->stored;
+	rep->rejected = job->rejected;
+	rep->created = job->created;
+	rep->updated = job->updated;
+	rep->unchanged = job->unchanged;
+}
+
+/* Everything between BEGIN and COMMIT. */
+static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const char *sum,
+				const char *path, const struct ingest_options *opt,
+				struct ingest_report *rep, char **err)
+{
+	struct ingest_job job = { .tx = { .st = st, .now = opt->now }, .path = path,
+				  .strict = opt->strict };
+	enum orr_rc rc = source_start(st, rep->path, size, sum, opt->now, &job.tx.source_id, err);
+	if (rc == ORR_OK)
+		rc = entity_begin(&job.tx, err);
+	if (rc == ORR_OK)
+		rc = run_file(&job, opt, fp, size, rep, err);
+	fill_report(rep, &job);
+	rep->source_id = job.tx.source_id;
+	if (rc == ORR_OK) {
+		struct source_counts c = { job.records, job.stored, job.rejected, job.created,
+					   job.updated, job.unchanged };
+		rc = source_finish(st, job.tx.source_id, &c, err);
+	}
+	free_header(&job);
+	free(job.kept);
+	free(job.fatal_err);
+	return rc;
+}
+
+enum orr_rc ingest_file(struct store *st, const char *path, const struct ingest_options *opt,
+			struct ingest_report *rep, char **err)
+{
+	memset(rep, 0, sizeof *rep);
+	FILE *fp = NULL;
+	enum orr_rc rc = open_input(path, &fp, rep, err);
+	if (rc != ORR_OK)
+		return rc;
+	char sum[17];
+	long size;
+	rc = fingerprint(fp, path, opt, sum, &size, err);
+	if (rc == ORR_OK && source_unchanged(st, rep->path, sum, rep)) {
+		rep->same_as_before = true;
+		fclose(fp);
+		return ORR_OK;
+	}
+	if (rc == ORR_OK)
+		rc = store_begin(st, err);
+	if (rc == ORR_OK) {
+		rc = ingest_in_tx(st, fp, size, sum, path, opt, rep, err);
+		if (rc == ORR_OK)
+			rc = store_commit(st, err);
+		else
+			store_rollback(st);
+	}
+	fclose(fp);
+	return rc;
+}
+
+const struct ingest_format_info *ingest_formats(int *n)
+{
+	static struct ingest_format_info info[32];
+	int i = 0;
+	for (const struct importer *const *imp = importers; *imp && i < 32; imp++, i++)
+		info[i] = (struct ingest_format_info){ (*imp)->name, (*imp)->summary };
+	*n = i;
+	return info;
+}

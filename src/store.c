@@ -1,0 +1,327 @@
+/* store.c - SQLite connection, pragmas, migrations and transactions. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "schema.h"
+#include "store_internal.h"
+#include "xalloc.h"
+
+#define STMT_CACHE 128
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	struct stmt_slot cache[STMT_CACHE];
+	int ncached;
+};
+
+int store_busy_timeout_ms(void)
+{
+	const char *s = getenv("ORRERY_BUSY_MS");
+	if (s && *s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (*end == '\0' && v >= 0 && v <= 600000)
+			return (int)v;
+	}
+	return 5000;
+}
+
+enum orr_rc store_rc(int sqlite_rc)
+{
+	switch (sqlite_rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return ORR_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ORR_TEMPFAIL;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return ORR_IOERR;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return ORR_DATAERR;
+	default:
+		return ORR_SOFTWARE;
+	}
+}
+
+char *store_errmsg(struct store *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db);
+	if ((code & 0xff) == SQLITE_BUSY)
+		return xasprintf("%s: database %s is locked by another writer (waited %d ms); "
+				 "try again", what, st->path, store_busy_timeout_ms());
+	return xasprintf("%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+const char *store_engine_version(void)
+{
+	return sqlite3_libversion();
+}
+
+sqlite3 *store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+	for (int i = 0; i < st->ncached; i++)
+		if (st->cache[i].sql == sql)
+			return st->cache[i].stmt;
+	sqlite3_stmt *stmt;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	if (st->ncached == STMT_CACHE) /* full: callers still work, uncached */
+		sqlite3_finalize(st->cache[--st->ncached].stmt);
+	st->cache[st->ncached++] = (struct stmt_slot){ sql, stmt };
+	return stmt;
+}
+
+/* Run a statement with no result rows and no parameters. */
+static int exec(struct store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+static enum orr_rc configure(struct store *st, enum store_access access, char **err)
+{
+	sqlite3_busy_timeout(st->db, store_busy_timeout_ms());
+	sqlite3_extended_result_codes(st->db, 1);
+	const char *pragmas = access == STORE_READONLY
+		? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
+		: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+		  "PRAGMA temp_store = FILE; PRAGMA cache_size = -16384;";
+	int rc = exec(st, pragmas);
+	if (rc == SQLITE_OK && access == STORE_READWRITE) {
+		/* journal_mode answers with a row; WAL must stick, or readers block writers */
+		sqlite3_stmt *s;
+		rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
+				rc = SQLITE_CANTOPEN;
+			else if (rc == SQLITE_ROW)
+				rc = SQLITE_OK;
+			sqlite3_finalize(s);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		*err = store_errmsg(st, "cannot open database");
+		return store_rc(rc) == ORR_SOFTWARE ? ORR_IOERR : store_rc(rc);
+	}
+	return ORR_OK;
+}
+
+/* Refuse early, with a plain reason, the paths SQLite reports vaguely. */
+static enum orr_rc check_path(const char *path, enum store_access access, char **err)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			*err = xasprintf("cannot open database %s: it is a directory", path);
+			return ORR_IOERR;
+		}
+		return ORR_OK;
+	}
+	if (access == STORE_READONLY) {
+		*err = xasprintf("no database at %s (create one with: orrery --db %s init)", path, path);
+		return ORR_NOINPUT;
+	}
+	return ORR_OK;
+}
+
+enum orr_rc store_open(const char *path, enum store_access access, struct store **out, char **err)
+{
+	*out = NULL;
+	enum orr_rc rc = check_path(path, access, err);
+	if (rc != ORR_OK)
+		return rc;
+	struct store *st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	int flags = access == STORE_READONLY ? SQLITE_OPEN_READONLY
+					     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = st->db ? xasprintf("cannot open database %s: %s", path, sqlite3_errmsg(st->db))
+			      : xasprintf("cannot open database %s: out of memory", path);
+		store_close(st);
+		return ORR_IOERR;
+	}
+	rc = configure(st, access, err);
+	if (rc != ORR_OK) {
+		store_close(st);
+		return rc;
+	}
+	*out = st;
+	return ORR_OK;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < st->ncached; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+enum orr_rc store_begin(struct store *st, char **err)
+{
+	int rc = exec(st, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK) {
+		*err = store_errmsg(st, "cannot start a transaction");
+		return store_rc(rc);
+	}
+	return ORR_OK;
+}
+
+enum orr_rc store_commit(struct store *st, char **err)
+{
+	int rc = exec(st, "COMMIT");
+	if (rc != SQLITE_OK) {
+		*err = store_errmsg(st, "cannot commit");
+		store_rollback(st);
+		return store_rc(rc);
+	}
+	return ORR_OK;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK");
+}
+
+/* Whether migration `name` is recorded. */
+static bool migration_applied(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM schema_migrations WHERE name = ?1");
+	if (!s)
+		return false;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
+static enum orr_rc apply_migration(struct store *st, const struct schema_migration *m, char **err)
+{
+	enum orr_rc rc = store_begin(st, err);
+	if (rc != ORR_OK)
+		return rc;
+	if (migration_applied(st, m->name))
+		return store_commit(st, err); /* another process got there first */
+	int src = exec(st, m->sql);
+	if (src == SQLITE_OK) {
+		sqlite3_stmt *s = store_stmt(st, "INSERT INTO schema_migrations (name, applied_at) "
+					     "VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+		src = s ? SQLITE_OK : sqlite3_errcode(st->db);
+		if (s) {
+			sqlite3_bind_text(s, 1, m->name, -1, SQLITE_STATIC);
+			src = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+			sqlite3_reset(s);
+		}
+	}
+	if (src != SQLITE_OK) {
+		char *what = xasprintf("migration %s failed", m->name);
+		*err = store_errmsg(st, what);
+		free(what);
+		store_rollback(st);
+		return store_rc(src);
+	}
+	return store_commit(st, err);
+}
+
+enum orr_rc store_migrate(struct store *st, int *applied, char **err)
+{
+	if (applied)
+		*applied = 0;
+	int rc = exec(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			  "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
+	if (rc != SQLITE_OK) {
+		*err = store_errmsg(st, "cannot prepare database");
+		return store_rc(rc);
+	}
+	for (int i = 0; i < schema_migration_count; i++) {
+		if (migration_applied(st, schema_migrations[i].name))
+			continue;
+		enum orr_rc r = apply_migration(st, &schema_migrations[i], err);
+		if (r != ORR_OK)
+			return r;
+		if (applied)
+			(*applied)++;
+	}
+	return ORR_OK;
+}
+
+int store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM schema_migrations");
+	if (!s)
+		return 0;
+	int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_reset(s);
+	return n;
+}
+
+/* Emit the header, then every row of one prepared ad-hoc statement. */
+static int query_rows(sqlite3_stmt *s, store_row_fn row, void *ctx)
+{
+	int n = sqlite3_column_count(s);
+	const char **vals = xcalloc((size_t)n + 1, sizeof *vals);
+	for (int i = 0; i < n; i++)
+		vals[i] = sqlite3_column_name(s, i);
+	row(ctx, true, n, vals);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			vals[i] = (const char *)sqlite3_column_text(s, i);
+		row(ctx, false, n, vals);
+	}
+	free(vals);
+	return rc;
+}
+
+enum orr_rc store_query(struct store *st, const char *sql, store_row_fn row, void *ctx, char **err)
+{
+	const char *tail = sql;
+	while (tail && *tail) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(st->db, tail, -1, &s, &tail);
+		if (rc != SQLITE_OK) {
+			*err = store_errmsg(st, "query");
+			return ORR_USAGE;
+		}
+		if (!s) /* only whitespace or a comment left */
+			break;
+		rc = query_rows(s, row, ctx);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			*err = store_errmsg(st, "query");
+			return store_rc(rc) == ORR_SOFTWARE ? ORR_USAGE : store_rc(rc);
+		}
+	}
+	return ORR_OK;
+}

@@ -1,0 +1,52 @@
+/* store_event.c - reading the events table. */
+#include "store_event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+#include "xalloc.h"
+
+enum orr_rc event_list(struct store *st, const char *type, int64_t since, long limit,
+		       event_fn fn, void *ctx, char **err)
+{
+	/* "order.*" selects by prefix; the pattern is bound, never spliced. */
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT id, time, type, entity, entity_id, payload FROM events "
+		"WHERE id > ?1 AND (?2 IS NULL OR type = ?2 OR (?3 IS NOT NULL AND "
+		"substr(type, 1, length(?3)) = ?3)) ORDER BY id "
+		"LIMIT CASE WHEN ?4 > 0 THEN ?4 ELSE -1 END");
+	if (!s) {
+		*err = store_errmsg(st, "cannot read events");
+		return ORR_SOFTWARE;
+	}
+	char *prefix = NULL;
+	size_t n = type ? strlen(type) : 0;
+	if (n >= 2 && strcmp(type + n - 2, ".*") == 0)
+		prefix = xstrndup(type, n - 1);
+	sqlite3_bind_int64(s, 1, since);
+	if (type)
+		sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+	if (prefix)
+		sqlite3_bind_text(s, 3, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, limit);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct event_row ev = {
+			.id = sqlite3_column_int64(s, 0),
+			.time = (const char *)sqlite3_column_text(s, 1),
+			.type = (const char *)sqlite3_column_text(s, 2),
+			.entity = (const char *)sqlite3_column_text(s, 3),
+			.entity_id = sqlite3_column_int64(s, 4),
+			.payload = (const char *)sqlite3_column_text(s, 5),
+		};
+		fn(ctx, &ev);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	free(prefix);
+	if (rc == SQLITE_DONE)
+		return ORR_OK;
+	*err = store_errmsg(st, "cannot read events");
+	return store_rc(rc);
+}
