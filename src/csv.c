@@ -78,7 +78,8 @@ struct csv {
 };
 
 /* Record an error; the reader stays failed from then on. */
-__attribute__((format(printf, 3, 4))) static int csv_set_error(struct csv *c, long line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4)))
+static int csv_set_error(struct csv *c, long line, const char *fmt, ...)
 {
 	va_list ap;
 

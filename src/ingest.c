@@ -35,6 +35,7 @@ struct ingest_job {
 	bool strict;
 	long records, stored, rejected, created, updated, unchanged;
 	enum entity_change row_change;
+	enum entity_change last_change;
 	bool row_rejected;
 	enum orr_rc fatal_rc;
 	char *fatal_err;
@@ -207,18 +208,47 @@ bool job_bool(struct ingest_job *job, int col, struct val *out)
 	}
 }
 
-enum row_result job_upsert(struct ingest_job *job, enum entity_kind kind, const struct val *vals,
-			   int64_t *id)
+static enum row_result upsert(struct ingest_job *job, enum entity_kind kind,
+			      const struct val *vals, enum upsert_mode mode, int64_t *id)
 {
 	enum entity_change change;
 	char *err = NULL;
 	int64_t tmp;
-	enum orr_rc rc = entity_upsert(&job->tx, kind, vals, id ? id : &tmp, &change, &err);
+	enum orr_rc rc = entity_upsert(&job->tx, kind, vals, mode, id ? id : &tmp, &change, &err);
 	if (rc != ORR_OK)
 		return job_fatal(job, rc, err);
+	job->last_change = change;
 	if (change == CHANGE_CREATED || (change == CHANGE_UPDATED && job->row_change == CHANGE_NONE))
 		job->row_change = change;
 	return ROW_OK;
+}
+
+enum row_result job_upsert(struct ingest_job *job, enum entity_kind kind, const struct val *vals,
+			   int64_t *id)
+{
+	return upsert(job, kind, vals, UPSERT_REPLACE, id);
+}
+
+enum row_result job_observe(struct ingest_job *job, enum entity_kind kind, const struct val *vals,
+			    int64_t *id)
+{
+	return upsert(job, kind, vals, UPSERT_FILL, id);
+}
+
+bool job_last_created(const struct ingest_job *job)
+{
+	return job->last_change == CHANGE_CREATED;
+}
+
+enum row_result job_insert_new(struct ingest_job *job, enum entity_kind kind,
+			       const struct val *vals, int64_t *id)
+{
+	return upsert(job, kind, vals, UPSERT_NEW, id);
+}
+
+int64_t job_find_sku(struct ingest_job *job, const char *sku)
+{
+	return entity_find_sku(&job->tx, sku);
 }
 
 int64_t job_find(struct ingest_job *job, enum entity_kind kind, const struct val *keys)

@@ -111,18 +111,18 @@ static bool parse_line(struct ingest_job *job, const struct retail *r, struct li
 	       job_money(job, r->col[C_PRICE], true, &l->price);
 }
 
-/* Fingerprint of what a record says about its product. */
-static uint64_t product_fp(const struct line *l)
+/* A product observed with a description and a price has nothing left for
+ * later observations to fill in, so its lines need no product writes. */
+static bool complete(const struct line *l)
 {
-	uint64_t h = keycache_hash(KEYCACHE_FNV, l->desc.s ? l->desc.s : "");
-	return h ^ (uint64_t)l->price.i * 0x9e3779b97f4a7c15ULL;
+	return l->desc.type != VAL_NULL && l->price.type != VAL_NULL;
 }
 
 static enum row_result write_product(struct ingest_job *job, struct retail *r,
 				     const struct line *l, int64_t *variant_id)
 {
 	struct kc_entry *e = keycache_get(r->products, l->stock.s);
-	if (e && e->fp == product_fp(l)) {
+	if (e && e->fp) {
 		*variant_id = e->n;
 		return ROW_OK;
 	}
@@ -132,7 +132,7 @@ static enum row_result write_product(struct ingest_job *job, struct retail *r,
 	p[PRODUCT_title] = l->desc;
 	p[PRODUCT_seen_at] = l->date;
 	int64_t pid;
-	if (job_upsert(job, ENT_PRODUCT, p, &pid) != ROW_OK)
+	if (job_observe(job, ENT_PRODUCT, p, &pid) != ROW_OK)
 		return ROW_FATAL;
 	struct val v[VARIANT_NCOLS] = { 0 };
 	v[VARIANT_product_id] = val_int(pid);
@@ -141,12 +141,12 @@ static enum row_result write_product(struct ingest_job *job, struct retail *r,
 	v[VARIANT_price_minor] = l->price;
 	v[VARIANT_currency] = val_text(job_currency(job));
 	v[VARIANT_seen_at] = l->date;
-	if (job_upsert(job, ENT_VARIANT, v, variant_id) != ROW_OK)
+	if (job_observe(job, ENT_VARIANT, v, variant_id) != ROW_OK)
 		return ROW_FATAL;
 	if (keycache_full(r->products))
 		keycache_clear(r->products);
 	if ((e = keycache_put(r->products, l->stock.s))) {
-		e->fp = product_fp(l);
+		e->fp = complete(l);
 		e->n = *variant_id;
 	}
 	return ROW_OK;
@@ -165,7 +165,7 @@ static enum row_result write_customer(struct ingest_job *job, struct retail *r,
 	c[CUSTOMER_origin] = val_text(job_origin(job));
 	c[CUSTOMER_key] = l->customer;
 	c[CUSTOMER_country] = l->country;
-	if (job_upsert(job, ENT_CUSTOMER, c, NULL) != ROW_OK)
+	if (job_observe(job, ENT_CUSTOMER, c, NULL) != ROW_OK)
 		return ROW_FATAL;
 	if (keycache_full(r->customers))
 		keycache_clear(r->customers);
@@ -174,14 +174,37 @@ static enum row_result write_customer(struct ingest_job *job, struct retail *r,
 	return ROW_OK;
 }
 
-/* The invoice's order (written on its first line in this file) and the
- * number of its next line. */
+/* Where a line goes: its order, its number, and whether the order was
+ * created by this file (then the line cannot exist yet). */
+struct slot {
+	int64_t order_id, line_no;
+	bool new_order;
+};
+
+static enum row_result remember_order(struct ingest_job *job, struct retail *r,
+				      const struct line *l, const struct slot *at)
+{
+	if (keycache_full(r->orders)) {
+		if (job_spill_counters(job, r->orders) != ROW_OK)
+			return ROW_FATAL;
+		r->spilled = true;
+	}
+	struct kc_entry *e = keycache_put(r->orders, l->invoice.s);
+	if (!e)
+		return job_counter_set(job, l->invoice.s, at->line_no);
+	e->id = at->order_id;
+	e->n = at->line_no;
+	e->fp = at->new_order;
+	return ROW_OK;
+}
+
+/* The invoice's order, written on its first line in this file. */
 static enum row_result write_order(struct ingest_job *job, struct retail *r,
-				   const struct line *l, int64_t *line_no)
+				   const struct line *l, struct slot *at)
 {
 	struct kc_entry *e = keycache_get(r->orders, l->invoice.s);
 	if (e) {
-		*line_no = ++e->n;
+		*at = (struct slot){ e->id, ++e->n, e->fp };
 		return ROW_OK;
 	}
 	struct val o[ORDER_NCOLS] = { 0 };
@@ -193,20 +216,16 @@ static enum row_result write_order(struct ingest_job *job, struct retail *r,
 	o[ORDER_country] = l->country;
 	o[ORDER_currency] = val_text(job_currency(job));
 	o[ORDER_purchased_at] = l->date;
-	int64_t n = r->spilled ? job_counter_get(job, l->invoice.s) : 0;
-	if (n == 0 && job_upsert(job, ENT_ORDER, o, NULL) != ROW_OK)
+	/* an invoice met before a spill keeps its numbering, and its order row */
+	int64_t seen = r->spilled ? job_counter_get(job, l->invoice.s) : 0;
+	*at = (struct slot){ 0, seen + 1, false };
+	if (seen)
+		at->order_id = job_find(job, ENT_ORDER, o);
+	else if (job_upsert(job, ENT_ORDER, o, &at->order_id) != ROW_OK)
 		return ROW_FATAL;
-	*line_no = n + 1;
-	if (keycache_full(r->orders)) {
-		if (job_spill_counters(job, r->orders) != ROW_OK)
-			return ROW_FATAL;
-		r->spilled = true;
-	}
-	if ((e = keycache_put(r->orders, l->invoice.s)))
-		e->n = *line_no;
-	else if (job_counter_set(job, l->invoice.s, *line_no) != ROW_OK)
-		return ROW_FATAL;
-	return ROW_OK;
+	else
+		at->new_order = job_last_created(job);
+	return remember_order(job, r, l, at);
 }
 
 static enum row_result retail_row(struct ingest_job *job)
@@ -215,20 +234,24 @@ static enum row_result retail_row(struct ingest_job *job)
 	struct line l;
 	if (!parse_line(job, r, &l))
 		return ROW_REJECTED;
-	int64_t variant_id, line_no;
+	int64_t variant_id;
+	struct slot at;
 	if (write_customer(job, r, &l) != ROW_OK || write_product(job, r, &l, &variant_id) != ROW_OK ||
-	    write_order(job, r, &l, &line_no) != ROW_OK)
+	    write_order(job, r, &l, &at) != ROW_OK)
 		return ROW_FATAL;
 	struct val v[LINE_NCOLS] = { 0 };
 	v[LINE_origin] = val_text(job_origin(job));
 	v[LINE_order_key] = l.invoice;
-	v[LINE_line_no] = val_int(line_no);
+	v[LINE_line_no] = val_int(at.line_no);
+	v[LINE_order_id] = val_int(at.order_id);
 	v[LINE_sku] = l.stock;
+	v[LINE_variant_id] = val_int(variant_id);
 	v[LINE_description] = l.desc;
 	v[LINE_quantity] = l.qty;
 	v[LINE_unit_price_minor] = l.price;
 	v[LINE_currency] = val_text(job_currency(job));
-	return job_upsert(job, ENT_LINE, v, NULL);
+	return at.new_order ? job_insert_new(job, ENT_LINE, v, NULL)
+			    : job_upsert(job, ENT_LINE, v, NULL);
 }
 
 const struct importer importer_online_retail = {

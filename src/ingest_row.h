@@ -55,10 +55,18 @@ bool job_bool(struct ingest_job *job, int col, struct val *out);
 enum row_result job_reject(struct ingest_job *job, int col, const char *fmt, ...)
 	ORR_PRINTF(3, 4);
 
-/* Upsert through the job's transaction; counts the change for the record. */
+/* Upsert through the job's transaction; counts the change for the record.
+ * job_observe is the fill-only form for records a source merely mentions. */
 enum row_result job_upsert(struct ingest_job *job, enum entity_kind kind, const struct val *vals,
 			   int64_t *id);
+enum row_result job_observe(struct ingest_job *job, enum entity_kind kind, const struct val *vals,
+			    int64_t *id);
+/* Whether the last upsert of this record created its row. */
+bool job_last_created(const struct ingest_job *job);
+enum row_result job_insert_new(struct ingest_job *job, enum entity_kind kind,
+			       const struct val *vals, int64_t *id);
 int64_t job_find(struct ingest_job *job, enum entity_kind kind, const struct val *keys);
+int64_t job_find_sku(struct ingest_job *job, const char *sku);
 
 /* Per-file counters beyond what an importer keeps in memory: a key never
  * set reads 0; spilling writes every entry's counter and clears the cache. */

@@ -33,14 +33,11 @@
 #define CUSTOMER_BY_KEY \
 	"(SELECT id FROM customers WHERE origin = :origin AND key = :customer_key)"
 #define VARIANT_BY_SKU(p) "(SELECT id FROM variants WHERE sku = " p ")"
-#define SUPPLIER_BY_KEY \
-	"(SELECT id FROM suppliers WHERE origin = :origin AND key = :supplier_key)"
 
 struct entity_def {
 	const char *name;       /* event entity; NULL: no events of its own */
 	const char *const *cols;
 	int ncols, nkeys;
-	int seen_col;           /* observation-time column, or -1 */
 	bool deferred;          /* orders: one event per transaction, at flush */
 	bool order_child;       /* lines, payments: a change touches their order */
 	const char *select, *insert, *update;
@@ -89,63 +86,57 @@ static const char *const order_adopt[] = {
 #define NCOLS(a) ((int)(sizeof a / sizeof *a))
 
 static const struct entity_def defs[ENT_COUNT] = {
-	[ENT_SUPPLIER] = { "supplier", supplier_cols, NCOLS(supplier_cols), 2, -1, false, false,
+	[ENT_SUPPLIER] = { "supplier", supplier_cols, NCOLS(supplier_cols), 2, false, false,
 		SQL_SELECT(SUPPLIER_COLUMNS, "suppliers", KEY_ORIGIN_KEY),
 		SQL_INSERT(SUPPLIER_COLUMNS, "suppliers", "", ""),
 		SQL_UPDATE(SUPPLIER_COLUMNS, "suppliers", ""), supplier_adopt },
-	[ENT_CATEGORY] = { NULL, category_cols, NCOLS(category_cols), 2, -1, false, false,
+	[ENT_CATEGORY] = { NULL, category_cols, NCOLS(category_cols), 2, false, false,
 		SQL_SELECT(CATEGORY_COLUMNS, "categories", "origin IS :origin AND name IS :name"),
 		SQL_INSERT(CATEGORY_COLUMNS, "categories", "", ""),
 		SQL_UPDATE(CATEGORY_COLUMNS, "categories", ""), NULL },
-	[ENT_PRODUCT] = { "product", product_cols, NCOLS(product_cols), 2, PRODUCT_seen_at, false,
-		false, SQL_SELECT(PRODUCT_COLUMNS, "products", KEY_ORIGIN_KEY),
+	[ENT_PRODUCT] = { "product", product_cols, NCOLS(product_cols), 2, false, false, SQL_SELECT(PRODUCT_COLUMNS, "products", KEY_ORIGIN_KEY),
 		SQL_INSERT(PRODUCT_COLUMNS, "products", "", ""),
 		SQL_UPDATE(PRODUCT_COLUMNS, "products", ""), NULL },
-	[ENT_VARIANT] = { "variant", variant_cols, NCOLS(variant_cols), 2, VARIANT_seen_at, false,
-		false,
+	[ENT_VARIANT] = { "variant", variant_cols, NCOLS(variant_cols), 2, false, false,
 		SQL_SELECT(VARIANT_COLUMNS, "variants",
 			   "product_id IS :product_id AND position IS :position"),
 		SQL_INSERT(VARIANT_COLUMNS, "variants", "", ""),
 		SQL_UPDATE(VARIANT_COLUMNS, "variants", ""), variant_adopt },
-	[ENT_INVENTORY] = { "inventory_level", inventory_cols, NCOLS(inventory_cols), 2, -1, false,
+	[ENT_INVENTORY] = { "inventory_level", inventory_cols, NCOLS(inventory_cols), 2, false,
 		false,
 		SQL_SELECT(INVENTORY_COLUMNS, "inventory_levels",
 			   "variant_id IS :variant_id AND location IS :location"),
 		SQL_INSERT(INVENTORY_COLUMNS, "inventory_levels", "", ""),
 		SQL_UPDATE(INVENTORY_COLUMNS, "inventory_levels", ""), NULL },
-	[ENT_ASSET] = { NULL, asset_cols, NCOLS(asset_cols), 3, -1, false, false,
+	[ENT_ASSET] = { NULL, asset_cols, NCOLS(asset_cols), 3, false, false,
 		SQL_SELECT(ASSET_COLUMNS, "assets",
 			   "product_id IS :product_id AND kind IS :kind AND uri IS :uri"),
 		SQL_INSERT(ASSET_COLUMNS, "assets", "", ""),
 		SQL_UPDATE(ASSET_COLUMNS, "assets", ""), NULL },
-	[ENT_CUSTOMER] = { "customer", customer_cols, NCOLS(customer_cols), 2, -1, false, false,
+	[ENT_CUSTOMER] = { "customer", customer_cols, NCOLS(customer_cols), 2, false, false,
 		SQL_SELECT(CUSTOMER_COLUMNS, "customers", KEY_ORIGIN_KEY),
 		SQL_INSERT(CUSTOMER_COLUMNS, "customers", "", ""),
 		SQL_UPDATE(CUSTOMER_COLUMNS, "customers", ""), customer_adopt },
-	[ENT_ORDER] = { "order", order_cols, NCOLS(order_cols), 2, -1, true, false,
+	[ENT_ORDER] = { "order", order_cols, NCOLS(order_cols), 2, true, false,
 		SQL_SELECT(ORDER_COLUMNS, "orders", KEY_ORIGIN_KEY),
 		SQL_INSERT(ORDER_COLUMNS, "orders", ", customer_id", ", " CUSTOMER_BY_KEY),
 		SQL_UPDATE(ORDER_COLUMNS, "orders", ", customer_id = " CUSTOMER_BY_KEY),
 		order_adopt },
-	[ENT_LINE] = { NULL, line_cols, NCOLS(line_cols), 3, -1, false, true,
+	[ENT_LINE] = { NULL, line_cols, NCOLS(line_cols), 3, false, true,
 		SQL_SELECT(LINE_COLUMNS, "order_lines",
 			   "origin IS :origin AND order_key IS :order_key AND line_no IS :line_no"),
-		SQL_INSERT(LINE_COLUMNS, "order_lines", ", order_id, variant_id, supplier_id",
-			   ", " ORDER_BY_KEY ", " VARIANT_BY_SKU(":sku") ", " SUPPLIER_BY_KEY),
-		SQL_UPDATE(LINE_COLUMNS, "order_lines",
-			   ", order_id = " ORDER_BY_KEY ", variant_id = " VARIANT_BY_SKU(":sku")
-			   ", supplier_id = " SUPPLIER_BY_KEY),
-		NULL },
-	[ENT_PAYMENT] = { NULL, payment_cols, NCOLS(payment_cols), 3, -1, false, true,
+		SQL_INSERT(LINE_COLUMNS, "order_lines", "", ""),
+		SQL_UPDATE(LINE_COLUMNS, "order_lines", ""), NULL },
+	[ENT_PAYMENT] = { NULL, payment_cols, NCOLS(payment_cols), 3, false, true,
 		SQL_SELECT(PAYMENT_COLUMNS, "payments",
 			   "origin IS :origin AND order_key IS :order_key AND sequence IS :sequence"),
 		SQL_INSERT(PAYMENT_COLUMNS, "payments", ", order_id", ", " ORDER_BY_KEY),
 		SQL_UPDATE(PAYMENT_COLUMNS, "payments", ", order_id = " ORDER_BY_KEY), NULL },
-	[ENT_REVIEW] = { NULL, review_cols, NCOLS(review_cols), 2, -1, false, false,
+	[ENT_REVIEW] = { NULL, review_cols, NCOLS(review_cols), 2, false, false,
 		SQL_SELECT(REVIEW_COLUMNS, "reviews", KEY_ORIGIN_KEY),
 		SQL_INSERT(REVIEW_COLUMNS, "reviews", ", order_id", ", " ORDER_BY_KEY),
 		SQL_UPDATE(REVIEW_COLUMNS, "reviews", ", order_id = " ORDER_BY_KEY), NULL },
-	[ENT_INTERACTION] = { NULL, interaction_cols, NCOLS(interaction_cols), 6, -1, false, false,
+	[ENT_INTERACTION] = { NULL, interaction_cols, NCOLS(interaction_cols), 6, false, false,
 		SQL_SELECT(INTERACTION_COLUMNS, "interactions",
 			   "origin IS :origin AND occurred_at IS :occurred_at AND kind IS :kind "
 			   "AND product_key IS :product_key AND user_key IS :user_key "
@@ -336,7 +327,7 @@ static json_t *changed_fields(const struct entity_def *d, sqlite3_stmt *found,
 {
 	json_t *changed = json_object();
 	for (int i = d->nkeys; i < d->ncols; i++) {
-		if (i == d->seen_col || !differs(found, i + 1, &vals[i]))
+		if (!differs(found, i + 1, &vals[i]))
 			continue;
 		json_t *pair = json_object();
 		json_object_set_new(pair, "from", column_json(found, i + 1));
@@ -426,6 +417,17 @@ static sqlite3_stmt *lookup(struct entity_tx *tx, const struct entity_def *d,
 	return s;
 }
 
+int64_t entity_find_sku(struct entity_tx *tx, const char *sku)
+{
+	sqlite3_stmt *s = store_stmt(tx->st, "SELECT id FROM variants WHERE sku = ?1");
+	if (!s)
+		return 0;
+	sqlite3_bind_text(s, 1, sku, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return id;
+}
+
 int64_t entity_find(struct entity_tx *tx, enum entity_kind kind, const struct val *keys)
 {
 	int64_t id;
@@ -436,14 +438,20 @@ int64_t entity_find(struct entity_tx *tx, enum entity_kind kind, const struct va
 	return id;
 }
 
-/* An observation no newer than the stored one cannot change the record. */
-static bool stale(const struct entity_def *d, sqlite3_stmt *found, const struct val *vals)
+/* In fill mode, the stored value of every column that has one. */
+static void keep_stored(const struct entity_def *d, sqlite3_stmt *found, const struct val *vals,
+			struct val *merged)
 {
-	if (d->seen_col < 0 || vals[d->seen_col].type != VAL_TEXT ||
-	    sqlite3_column_type(found, d->seen_col + 1) != SQLITE_TEXT)
-		return false;
-	return strcmp(vals[d->seen_col].s,
-		      (const char *)sqlite3_column_text(found, d->seen_col + 1)) <= 0;
+	for (int i = 0; i < d->ncols; i++) {
+		merged[i] = vals[i];
+		int col = i + 1;
+		if (i < d->nkeys || sqlite3_column_type(found, col) == SQLITE_NULL)
+			continue;
+		if (sqlite3_column_type(found, col) == SQLITE_INTEGER)
+			merged[i] = val_int(sqlite3_column_int64(found, col));
+		else
+			merged[i] = val_text((const char *)sqlite3_column_text(found, col));
+	}
 }
 
 /* Record the consequences of a write: events, touched orders, adoption. */
@@ -476,35 +484,59 @@ static enum orr_rc announce(struct entity_tx *tx, const struct entity_def *d, in
 	return rc;
 }
 
+/* Compare the found row with the record, write what differs, announce it.
+ * The found statement stays on its row until the write is done, since fill
+ * mode borrows its values. */
+static enum orr_rc update_found(struct entity_tx *tx, const struct entity_def *d,
+				sqlite3_stmt *found, const struct val *vals, enum upsert_mode mode,
+				int64_t *id, enum entity_change *change, char **err)
+{
+	struct val merged[ENTITY_MAX_COLS];
+	if (mode == UPSERT_FILL) {
+		keep_stored(d, found, vals, merged);
+		vals = merged;
+	}
+	json_t *changed = changed_fields(d, found, vals);
+	enum orr_rc r = ORR_OK;
+	if (json_object_size(changed) > 0) {
+		r = write_row(tx, d, id, vals, err);
+		if (r == ORR_OK)
+			r = announce(tx, d, *id, vals, changed, err);
+		if (r == ORR_OK)
+			*change = CHANGE_UPDATED;
+	}
+	json_decref(changed);
+	return r;
+}
+
 enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const struct val *vals,
-			  int64_t *id, enum entity_change *change, char **err)
+			  enum upsert_mode mode, int64_t *id, enum entity_change *change,
+			  char **err)
 {
 	const struct entity_def *d = &defs[kind];
-	int rc;
-	sqlite3_stmt *found = lookup(tx, d, vals, id, &rc);
+	int rc = SQLITE_DONE;
+	sqlite3_stmt *found = NULL;
+	*id = 0;
+	if (mode != UPSERT_NEW)
+		found = lookup(tx, d, vals, id, &rc);
 	*change = CHANGE_NONE;
-	if (!found || (rc != SQLITE_ROW && rc != SQLITE_DONE)) {
+	enum orr_rc r;
+	if ((!found && mode != UPSERT_NEW) || (rc != SQLITE_ROW && rc != SQLITE_DONE)) {
+		r = fail(tx, "cannot look up record", err);
+	} else if (rc == SQLITE_ROW) {
+		r = update_found(tx, d, found, vals, mode, id, change, err);
+	} else {
 		if (found)
 			sqlite3_reset(found);
-		return fail(tx, "cannot look up record", err);
+		found = NULL;
+		r = write_row(tx, d, id, vals, err);
+		if (r == ORR_OK)
+			r = announce(tx, d, *id, vals, NULL, err);
+		if (r == ORR_OK)
+			*change = CHANGE_CREATED;
 	}
-	json_t *changed = NULL;
-	if (rc == SQLITE_ROW) {
-		changed = stale(d, found, vals) ? NULL : changed_fields(d, found, vals);
+	if (found)
 		sqlite3_reset(found);
-		if (!changed || json_object_size(changed) == 0) {
-			json_decref(changed);
-			return ORR_OK;
-		}
-	} else {
-		sqlite3_reset(found);
-	}
-	enum orr_rc r = write_row(tx, d, id, vals, err);
-	if (r == ORR_OK)
-		r = announce(tx, d, *id, vals, changed, err);
-	json_decref(changed);
-	if (r == ORR_OK)
-		*change = changed ? CHANGE_UPDATED : CHANGE_CREATED;
 	return r;
 }
 

@@ -65,7 +65,8 @@ static inline struct val val_text(const char *s)
 	X(ORDER, currency) X(ORDER, purchased_at) X(ORDER, approved_at) \
 	X(ORDER, dispatched_at) X(ORDER, delivered_at) X(ORDER, estimated_at)
 #define LINE_COLUMNS(X) X(LINE, origin) X(LINE, order_key) X(LINE, line_no) \
-	X(LINE, sku) X(LINE, supplier_key) X(LINE, description) X(LINE, quantity) \
+	X(LINE, order_id) X(LINE, sku) X(LINE, variant_id) X(LINE, supplier_key) \
+	X(LINE, supplier_id) X(LINE, description) X(LINE, quantity) \
 	X(LINE, unit_price_minor) X(LINE, freight_minor) X(LINE, currency) X(LINE, ship_by)
 #define PAYMENT_COLUMNS(X) X(PAYMENT, origin) X(PAYMENT, order_key) X(PAYMENT, sequence) \
 	X(PAYMENT, method) X(PAYMENT, installments) X(PAYMENT, amount_minor) \
@@ -90,7 +91,7 @@ enum { LINE_COLUMNS(ENTITY_COL_ENUM) LINE_NCOLS };
 enum { PAYMENT_COLUMNS(ENTITY_COL_ENUM) PAYMENT_NCOLS };
 enum { REVIEW_COLUMNS(ENTITY_COL_ENUM) REVIEW_NCOLS };
 enum { INTERACTION_COLUMNS(ENTITY_COL_ENUM) INTERACTION_NCOLS };
-#define ENTITY_MAX_COLS 18
+#define ENTITY_MAX_COLS 20
 
 enum entity_kind {
 	ENT_SUPPLIER, ENT_CATEGORY, ENT_PRODUCT, ENT_VARIANT, ENT_INVENTORY, ENT_ASSET,
@@ -111,15 +112,24 @@ struct entity_tx {
 /* Start tracking touched orders for this transaction. */
 enum orr_rc entity_begin(struct entity_tx *tx, char **err);
 
-/* Insert or update one record.  vals has the entity's NCOLS values.  For
- * products and variants a seen_at observation time makes the write
- * conditional: an observation not newer than the stored one changes
- * nothing (so files of transactions converge on their newest facts). */
+enum upsert_mode {
+	UPSERT_REPLACE, /* the source is authoritative: differing values are updated */
+	UPSERT_NEW,     /* the caller knows no such record exists yet (the lines of
+			 * an order created in this same transaction): insert */
+	UPSERT_FILL,    /* an observation (an invoice line naming a product): it only
+			 * fills values still unknown, so prices that vary from one
+			 * invoice to the next never flip the catalogue back and forth */
+};
+
+/* Insert or update one record.  vals has the entity's NCOLS values. */
 enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const struct val *vals,
-			  int64_t *id, enum entity_change *change, char **err);
+			  enum upsert_mode mode, int64_t *id, enum entity_change *change,
+			  char **err);
 
 /* Id of the record with these key values, 0 if none. */
 int64_t entity_find(struct entity_tx *tx, enum entity_kind kind, const struct val *keys);
+/* Id of the variant with this SKU, 0 if none. */
+int64_t entity_find_sku(struct entity_tx *tx, const char *sku);
 
 /* Write one order.created / order.updated event, carrying its lines, for
  * each order whose row, lines or payments changed in this transaction. */

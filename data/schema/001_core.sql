@@ -64,7 +64,7 @@ CREATE TABLE products (
 	height_cm     INTEGER,
 	width_cm      INTEGER,
 	photos        INTEGER,                 -- photo count the source declares
-	seen_at       TEXT,                    -- time of the observation that set these fields
+	seen_at       TEXT,                    -- first transaction that mentioned it (observed products)
 	source_id     INTEGER REFERENCES sources(id),
 	UNIQUE (origin, key)
 );
@@ -84,7 +84,7 @@ CREATE TABLE variants (
 	barcode          TEXT,
 	requires_shipping INTEGER,
 	taxable          INTEGER,
-	seen_at          TEXT,                 -- time of the observation that set the price
+	seen_at          TEXT,                 -- first transaction that mentioned it (observed variants)
 	source_id        INTEGER REFERENCES sources(id),
 	UNIQUE (product_id, position)
 );
@@ -161,7 +161,7 @@ CREATE TABLE orders (
 	source_id     INTEGER REFERENCES sources(id),
 	UNIQUE (origin, key)
 );
-CREATE INDEX orders_customer_key ON orders(origin, customer_key);
+CREATE INDEX orders_waiting_customer ON orders(origin, customer_key) WHERE customer_id IS NULL;
 
 CREATE TABLE order_lines (
 	id               INTEGER PRIMARY KEY,
@@ -183,8 +183,11 @@ CREATE TABLE order_lines (
 	UNIQUE (origin, order_key, line_no)
 );
 
-CREATE INDEX order_lines_order ON order_lines(order_id);
-CREATE INDEX order_lines_sku ON order_lines(sku);
+-- Lines whose order, variant or supplier is not known yet wait for it; only
+-- they are indexed for the adoption, so well-joined data pays nothing.
+CREATE INDEX order_lines_waiting_variant ON order_lines(sku) WHERE variant_id IS NULL;
+CREATE INDEX order_lines_waiting_supplier ON order_lines(origin, supplier_key)
+	WHERE supplier_id IS NULL;
 
 CREATE TABLE payments (
 	id           INTEGER PRIMARY KEY,
@@ -231,6 +234,7 @@ CREATE TABLE interactions (
 	source_id    INTEGER REFERENCES sources(id),
 	UNIQUE (origin, occurred_at, kind, product_key, user_key, session)
 );
+CREATE INDEX interactions_waiting_variant ON interactions(product_key) WHERE variant_id IS NULL;
 
 -- The append-only log every subsystem reads.  Rows are written in the same
 -- transaction as the data they describe.

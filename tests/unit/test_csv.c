@@ -34,6 +34,7 @@ static struct rd rd_str(const char *s, const struct csv_options *o)
 	return rd_open(s, strlen(s), o);
 }
 
+/* Free the reader and its temporary file. */
 static void rd_close(struct rd *r)
 {
 	csv_close(r->c);
@@ -60,6 +61,7 @@ static void expect_row(struct csv *c, size_t n, ...)
 	va_end(ap);
 }
 
+/* Next call must report the end of input. */
 static void expect_eof(struct csv *c)
 {
 	const struct csv_field *f;
@@ -612,7 +614,8 @@ Test(csv, raw_of_record_spanning_chunks)
 static size_t build_edge_input(char *buf, size_t pad, long *tricky_line)
 {
 	size_t nfull = (pad - 2) / 64, rem = pad - 64 * nfull, n = 0, i;
-	static const char tricky[] = "\"q\"\"x\r\ny\",\xC3\xA9\xE2\x82\xAC\xF0\x9D\x84\x9E,\"\"\r\ntail,row\r";
+	static const char tricky[] =
+		"\"q\"\"x\r\ny\",\xC3\xA9\xE2\x82\xAC\xF0\x9D\x84\x9E,\"\"\r\ntail,row\r";
 
 	for (i = 0; i < nfull; i++) {
 		memset(buf + n, 'p', 63);

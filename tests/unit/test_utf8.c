@@ -86,7 +86,8 @@ Test(utf8, error_after_ascii_run_found_exactly)
 
 Test(utf8, encode_boundaries)
 {
-	static const unsigned cps[] = {0, 0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF};
+	static const unsigned cps[] = {0,      0x41,   0x7F,   0x80,    0x7FF,   0x800,
+				       0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF};
 	static const size_t lens[] = {1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4};
 	size_t i;
 
