@@ -2,9 +2,18 @@
  * adding its module and a line here. */
 #include "ingest_formats.h"
 
+#include "ingest_olist.h"
 #include "ingest_retail.h"
 
 const struct importer *const importers[] = {
 	&importer_online_retail,
+	&importer_olist_customers,
+	&importer_olist_sellers,
+	&importer_olist_orders,
+	&importer_olist_items,
+	&importer_olist_payments,
+	&importer_olist_reviews,
+	&importer_olist_products,
+	&importer_olist_categories,
 	NULL,
 };

@@ -218,6 +218,7 @@ CREATE TABLE reviews (
 	source_id   INTEGER REFERENCES sources(id),
 	UNIQUE (origin, key)
 );
+CREATE INDEX reviews_waiting_order ON reviews(origin, order_key) WHERE order_id IS NULL;
 
 -- Behavioural events from a storefront (REES46: view, cart, purchase).
 CREATE TABLE interactions (
