@@ -4,6 +4,7 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,11 @@
 #include <sys/stat.h>
 
 #include "ingest_formats.h"
+#include "ingest_jsonl.h"
 #include "ingest_row.h"
 #include "keycache.h"
 #include "store.h"
+#include "utf8.h"
 #include "store_source.h"
 
 /* A field longer than this is a bad record, not a reason to hold it. */
@@ -30,6 +33,9 @@ struct ingest_job {
 	size_t nf;
 	long line;
 	struct csv *csv;
+	const char *raw;      /* the current record as read, for reject reports */
+	size_t rawlen;
+	struct json_t *json;  /* the current JSON Lines record */
 	const char *currency;
 	int exponent;
 	bool strict;
@@ -104,11 +110,9 @@ enum row_result job_reject(struct ingest_job *job, int col, const char *fmt, ...
 	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
 	const char *column = col >= 0 && (size_t)col < job->ncols ? job->header[col] : NULL;
-	size_t rawlen;
-	const char *raw = csv_raw(job->csv, &rawlen);
 	char *err = NULL;
 	enum orr_rc rc = source_reject(job->tx.st, job->tx.source_id, job->line, column, reason,
-				       raw, rawlen, &err);
+				       job->raw, job->rawlen, &err);
 	if (rc != ORR_OK)
 		return job_fatal(job, rc, err);
 	if (job->strict)
@@ -303,6 +307,11 @@ long job_line(const struct ingest_job *job)
 	return job->line;
 }
 
+struct json_t *job_json(const struct ingest_job *job)
+{
+	return job->json;
+}
+
 void *job_state(const struct ingest_job *job)
 {
 	return job->state;
@@ -484,6 +493,7 @@ static enum orr_rc read_records(struct ingest_job *job, const struct ingest_opti
 		if (blank_record(job->f, job->nf))
 			continue;
 		job->line = csv_line(job->csv);
+		job->raw = csv_raw(job->csv, &job->rawlen);
 		enum row_result r = one_record(job);
 		free_kept(job);
 		if (r == ROW_FATAL) {
@@ -500,6 +510,81 @@ static enum orr_rc read_records(struct ingest_job *job, const struct ingest_opti
 		return ORR_DATAERR;
 	}
 	return ORR_OK;
+}
+
+/* One JSON Lines record: a reject when it does not parse, else the importer. */
+static enum row_result one_json_record(struct ingest_job *job)
+{
+	job->row_change = CHANGE_NONE;
+	job->row_rejected = false;
+	json_error_t jerr;
+	job->json = json_loadb(job->raw, job->rawlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!job->json)
+		return job_reject(job, -1, "not valid JSON: %s (column %d)", jerr.text, jerr.column);
+	enum row_result r = job->imp->row(job);
+	json_decref(job->json);
+	job->json = NULL;
+	return job->row_rejected && r == ROW_OK ? ROW_REJECTED : r;
+}
+
+/* True when the line holds only blanks. */
+static bool blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return false;
+	return true;
+}
+
+/* Every line of a JSON Lines file; bytes that are not UTF-8 refuse it. */
+static enum orr_rc read_json_lines(struct ingest_job *job, const struct ingest_options *opt,
+				   FILE *fp, long size, char **err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	enum orr_rc rc = ORR_OK;
+	while (rc == ORR_OK && (n = getline(&line, &cap, fp)) >= 0) {
+		job->line++;
+		size_t len = (size_t)n, skip = job->line == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3) ? 3 : 0;
+		if (utf8_valid_prefix(line, len) != len || memchr(line, '\0', len)) {
+			*err = xasprintf("%s:%ld: not UTF-8 text (JSON Lines must be UTF-8)", job->path,
+					 job->line);
+			rc = ORR_DATAERR;
+			break;
+		}
+		while (len > skip && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		job->raw = line + skip;
+		job->rawlen = len - skip;
+		if (blank_line(job->raw, job->rawlen))
+			continue;
+		enum row_result r = one_json_record(job);
+		free_kept(job);
+		if (r == ROW_FATAL) {
+			*err = job->fatal_err;
+			job->fatal_err = NULL;
+			rc = job->fatal_rc;
+			break;
+		}
+		count(job, r);
+		progress(job, opt, fp, size);
+	}
+	free(line);
+	return rc;
+}
+
+/* JSON Lines when forced, or when the first non-blank byte opens an object. */
+static bool looks_like_json_lines(FILE *fp, const struct ingest_options *opt)
+{
+	if (opt->format)
+		return strcmp(opt->format, importer_jsonl.name) == 0;
+	int c;
+	while ((c = getc(fp)) == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xef ||
+	       c == 0xbb || c == 0xbf)
+		;
+	rewind(fp);
+	return c == '{';
 }
 
 /* The header record, refusing an empty file. */
@@ -527,22 +612,32 @@ static enum orr_rc read_header(struct ingest_job *job, char **err)
 static enum orr_rc run_file(struct ingest_job *job, const struct ingest_options *opt, FILE *fp,
 			    long size, struct ingest_report *rep, char **err)
 {
-	struct csv_options copt = { .encoding = opt->encoding };
-	job->csv = csv_open(fp, &copt);
-	enum orr_rc rc = read_header(job, err);
-	if (rc == ORR_OK)
-		rc = choose_importer(job, opt, err);
+	bool jsonl = looks_like_json_lines(fp, opt);
+	enum orr_rc rc = ORR_OK;
+	if (jsonl) {
+		job->imp = &importer_jsonl;
+		job->currency = opt->currency ? opt->currency : job->imp->currency;
+		job->exponent = currency_exponent(job->currency);
+	} else {
+		struct csv_options copt = { .encoding = opt->encoding };
+		job->csv = csv_open(fp, &copt);
+		rc = read_header(job, err);
+		if (rc == ORR_OK)
+			rc = choose_importer(job, opt, err);
+	}
 	if (rc == ORR_OK)
 		rc = source_set_format(job->tx.st, job->tx.source_id, job->imp->name, err);
 	if (rc == ORR_OK)
-		rc = read_records(job, opt, fp, size, err);
+		rc = jsonl ? read_json_lines(job, opt, fp, size, err)
+			   : read_records(job, opt, fp, size, err);
 	if (rc == ORR_OK && job->imp->finish)
 		rc = job->imp->finish(job, err);
 	if (rc == ORR_OK)
 		rc = entity_flush_orders(&job->tx, &rep->events, err);
 	if (job->imp && job->imp->end)
 		job->imp->end(job);
-	csv_close(job->csv);
+	if (job->csv)
+		csv_close(job->csv);
 	return rc;
 }
 

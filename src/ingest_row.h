@@ -81,6 +81,9 @@ const char *job_keep(struct ingest_job *job, const char *s, size_t n);
 const char *job_origin(const struct ingest_job *job);
 const char *job_currency(const struct ingest_job *job);
 long job_line(const struct ingest_job *job);
+/* The current record of a JSON Lines file (a JSON object, borrowed). */
+struct json_t;
+struct json_t *job_json(const struct ingest_job *job);
 /* Importer-private state, set in begin() and freed in end(). */
 void *job_state(const struct ingest_job *job);
 void job_set_state(struct ingest_job *job, void *state);

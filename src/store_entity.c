@@ -160,6 +160,13 @@ const char *entity_name(enum entity_kind kind)
 	return names[kind];
 }
 
+const char *const *entity_columns(enum entity_kind kind, int *ncols, int *nkeys)
+{
+	*ncols = defs[kind].ncols;
+	*nkeys = defs[kind].nkeys;
+	return defs[kind].cols;
+}
+
 static const char sql_touched_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS touched_orders ("
 	"origin TEXT NOT NULL, order_key TEXT NOT NULL, created INTEGER NOT NULL, "

@@ -136,6 +136,8 @@ int64_t entity_find_sku(struct entity_tx *tx, const char *sku);
 enum orr_rc entity_flush_orders(struct entity_tx *tx, int *events, char **err);
 
 const char *entity_name(enum entity_kind kind);
+/* Column names of an entity in value order; *nkeys of them form its key. */
+const char *const *entity_columns(enum entity_kind kind, int *ncols, int *nkeys);
 
 /* Counters keyed by text that live for the transaction, for importers that
  * number records by occurrence (the lines of an Online Retail invoice) and
