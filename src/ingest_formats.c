@@ -2,6 +2,7 @@
  * adding its module and a line here. */
 #include "ingest_formats.h"
 
+#include "ingest_jsonl.h"
 #include "ingest_olist.h"
 #include "ingest_retail.h"
 
@@ -15,5 +16,6 @@ const struct importer *const importers[] = {
 	&importer_olist_reviews,
 	&importer_olist_products,
 	&importer_olist_categories,
+	&importer_jsonl,
 	NULL,
 };
