@@ -120,12 +120,12 @@ static void show_progress(void *ctx, const char *path, long records, double frac
 
 static json_t *report_json(const struct ingest_report *r)
 {
-	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "source_id",
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "source_id",
 			 (json_int_t)r->source_id, "path", r->path, "format", r->format, "records",
 			 (json_int_t)r->records, "stored", (json_int_t)r->stored, "rejected",
 			 (json_int_t)r->rejected, "created", (json_int_t)r->created, "updated",
 			 (json_int_t)r->updated, "unchanged", (json_int_t)r->unchanged, "events",
-			 r->events, "same_as_before", r->same_as_before);
+			 (json_int_t)r->events, "same_as_before", r->same_as_before);
 }
 
 static void report_text(struct cli *cli, const struct ingest_report *r)
@@ -137,7 +137,7 @@ static void report_text(struct cli *cli, const struct ingest_report *r)
 		return;
 	}
 	fprintf(cli->out, "%s (%s): %ld records: %ld stored (%ld new, %ld updated, %ld unchanged), "
-		"%ld rejected; %d order events\n", r->path, r->format, r->records, r->stored,
+		"%ld rejected; %ld events\n", r->path, r->format, r->records, r->stored,
 		r->created, r->updated, r->unchanged, r->rejected, r->events);
 	if (r->rejected)
 		fprintf(cli->out, "  see the rejects: orrery rejects --source %lld\n",

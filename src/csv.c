@@ -31,7 +31,8 @@
 #ifndef CSV_CHUNK
 #define CSV_CHUNK (64 * 1024)
 #endif
-_Static_assert(CSV_CHUNK >= 1, "CSV_CHUNK must be positive");
+/* A first read must hold a whole BOM and a whole UTF-8 sequence. */
+_Static_assert(CSV_CHUNK >= 4, "CSV_CHUNK must be at least 4");
 
 #define CSV_DEFAULT_MAX ((size_t)64 * 1024 * 1024)
 /* Field slots are capped so their memory stays within max_record too. */

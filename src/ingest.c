@@ -610,7 +610,7 @@ static enum orr_rc read_header(struct ingest_job *job, char **err)
 /* Header, records, importer finish, order events: all inside the caller's
  * transaction. */
 static enum orr_rc run_file(struct ingest_job *job, const struct ingest_options *opt, FILE *fp,
-			    long size, struct ingest_report *rep, char **err)
+			    long size, char **err)
 {
 	bool jsonl = looks_like_json_lines(fp, opt);
 	enum orr_rc rc = ORR_OK;
@@ -633,7 +633,7 @@ static enum orr_rc run_file(struct ingest_job *job, const struct ingest_options 
 	if (rc == ORR_OK && job->imp->finish)
 		rc = job->imp->finish(job, err);
 	if (rc == ORR_OK)
-		rc = entity_flush_orders(&job->tx, &rep->events, err);
+		rc = entity_flush_orders(&job->tx, err);
 	if (job->imp && job->imp->end)
 		job->imp->end(job);
 	if (job->csv)
@@ -708,8 +708,9 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 	if (rc == ORR_OK)
 		rc = entity_begin(&job.tx, err);
 	if (rc == ORR_OK)
-		rc = run_file(&job, opt, fp, size, rep, err);
+		rc = run_file(&job, opt, fp, size, err);
 	fill_report(rep, &job);
+	rep->events = job.tx.events;
 	rep->source_id = job.tx.source_id;
 	if (rc == ORR_OK) {
 		struct source_counts c = { job.records, job.stored, job.rejected, job.created,

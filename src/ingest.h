@@ -34,7 +34,7 @@ struct ingest_report {
 	char path[4096];             /* absolute */
 	char format[32];
 	long records, stored, rejected, created, updated, unchanged;
-	int events;
+	long events;                 /* appended to the event log */
 	bool same_as_before;         /* identical content already ingested: nothing done */
 };
 

@@ -295,7 +295,10 @@ static enum orr_rc append_event(struct entity_tx *tx, const char *entity, const 
 	}
 	free(text);
 	free(type);
-	return rc == SQLITE_DONE ? ORR_OK : fail(tx, "cannot append event", err);
+	if (rc != SQLITE_DONE)
+		return fail(tx, "cannot append event", err);
+	tx->events++;
+	return ORR_OK;
 }
 
 /* Mark an order as changed; `changed` (may be NULL) is a JSON object text. */
@@ -567,7 +570,7 @@ static const char sql_flush_orders[] =
 	"FROM temp.touched_orders t JOIN orders o ON o.origin = t.origin AND o.key = t.order_key "
 	"ORDER BY t.rowid";
 
-enum orr_rc entity_flush_orders(struct entity_tx *tx, int *events, char **err)
+enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err)
 {
 	sqlite3_stmt *s = store_stmt(tx->st, sql_flush_orders);
 	if (!s)
@@ -577,8 +580,7 @@ enum orr_rc entity_flush_orders(struct entity_tx *tx, int *events, char **err)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return fail(tx, "cannot write order events", err);
-	if (events)
-		*events = sqlite3_changes(store_sqlite(tx->st));
+	tx->events += sqlite3_changes(store_sqlite(tx->st));
 	if (sqlite3_exec(store_sqlite(tx->st), sql_touched_clear, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(tx, "cannot track changed orders", err);
 	return ORR_OK;

@@ -107,6 +107,7 @@ struct entity_tx {
 	struct store *st;
 	int64_t source_id;
 	const char *now; /* UTC, PARSE_TIME_LEN form */
+	long events;     /* appended so far */
 };
 
 /* Start tracking touched orders for this transaction. */
@@ -133,7 +134,7 @@ int64_t entity_find_sku(struct entity_tx *tx, const char *sku);
 
 /* Write one order.created / order.updated event, carrying its lines, for
  * each order whose row, lines or payments changed in this transaction. */
-enum orr_rc entity_flush_orders(struct entity_tx *tx, int *events, char **err);
+enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err);
 
 const char *entity_name(enum entity_kind kind);
 /* Column names of an entity in value order; *nkeys of them form its key. */
