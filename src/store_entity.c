@@ -301,10 +301,32 @@ static enum orr_rc append_event(struct entity_tx *tx, const char *entity, const 
 	return ORR_OK;
 }
 
-/* Mark an order as changed; `changed` (may be NULL) is a JSON object text. */
-static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
-			       const struct val *key, bool created, const char *changed, char **err)
+/* Whether this order was the last one touched: lines of one order come
+ * together, and one mark is enough for all of them. */
+static bool touched_last(struct entity_tx *tx, const struct val *origin, const struct val *key)
 {
+	if (origin->type != VAL_TEXT || key->type != VAL_TEXT)
+		return false;
+	size_t a = strlen(origin->s), b = strlen(key->s);
+	if (tx->last_touched && strncmp(tx->last_touched, origin->s, a) == 0 &&
+	    tx->last_touched[a] == '\x1f' && strcmp(tx->last_touched + a + 1, key->s) == 0)
+		return true;
+	free(tx->last_touched);
+	tx->last_touched = xmalloc(a + b + 2);
+	memcpy(tx->last_touched, origin->s, a);
+	tx->last_touched[a] = '\x1f';
+	memcpy(tx->last_touched + a + 1, key->s, b + 1);
+	return false;
+}
+
+/* Mark an order as changed; `changed` (may be NULL) is a JSON object text.
+ * A child's mark is skipped when its order was just marked. */
+static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
+			       const struct val *key, bool created, const char *changed, bool child,
+			       char **err)
+{
+	if (touched_last(tx, origin, key) && child)
+		return ORR_OK;
 	sqlite3_stmt *s = store_stmt(tx->st, sql_touch);
 	if (!s)
 		return fail(tx, "cannot track changed orders", err);
@@ -473,11 +495,11 @@ static enum orr_rc announce(struct entity_tx *tx, const struct entity_def *d, in
 		rc = adopt(tx, d, id, vals, err);
 	if (rc == ORR_OK && d->deferred) {
 		char *text = changed ? json_dumps(changed, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		rc = touch_order(tx, &vals[0], &vals[1], !changed, text, err);
+		rc = touch_order(tx, &vals[0], &vals[1], !changed, text, false, err);
 		free(text);
 	} else if (rc == ORR_OK && d->order_child) {
 		const char *what = d == &defs[ENT_LINE] ? "{\"lines\":true}" : "{\"payments\":true}";
-		rc = touch_order(tx, &vals[0], &vals[1], false, what, err);
+		rc = touch_order(tx, &vals[0], &vals[1], false, what, true, err);
 	} else if (rc == ORR_OK && d->name) {
 		json_t *payload;
 		if (changed) {
@@ -550,23 +572,25 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 	return r;
 }
 
-/* One event per touched order that exists, with its current row and lines. */
+/* One event per touched order that exists, with its current row and lines.
+ * json_patch onto '{}' drops null members (RFC 7396), keeping the payloads
+ * of big files small; the lines are inserted after that, and a line's
+ * currency and description are its order's and its variant's. */
 static const char sql_flush_orders[] =
 	"INSERT INTO events (time, type, entity, entity_id, payload) "
 	"SELECT ?1, CASE WHEN t.created THEN 'order.created' ELSE 'order.updated' END, "
-	"'order', o.id, json_object("
+	"'order', o.id, json_insert(json_patch('{}', json_object("
 	"'id', o.id, 'origin', o.origin, 'key', o.key, 'customer_key', o.customer_key, "
 	"'customer_id', o.customer_id, 'status', o.status, 'is_return', o.is_return, "
 	"'country', o.country, 'currency', o.currency, 'purchased_at', o.purchased_at, "
 	"'approved_at', o.approved_at, 'dispatched_at', o.dispatched_at, "
 	"'delivered_at', o.delivered_at, 'estimated_at', o.estimated_at, "
-	"'lines', json((SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	"'line_no', l.line_no, 'sku', l.sku, 'description', l.description, "
-	"'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor, "
-	"'freight_minor', l.freight_minor, 'currency', l.currency) AS j "
+	"'changed', json(t.changed))), '$.lines', json(("
+	"SELECT json_group_array(json(j)) FROM (SELECT json_patch('{}', json_object("
+	"'line_no', l.line_no, 'sku', l.sku, 'quantity', l.quantity, "
+	"'unit_price_minor', l.unit_price_minor, 'freight_minor', l.freight_minor)) AS j "
 	"FROM order_lines l WHERE l.origin = o.origin AND l.order_key = o.key "
-	"ORDER BY l.line_no))), "
-	"'changed', json(t.changed)) "
+	"ORDER BY l.line_no)))) "
 	"FROM temp.touched_orders t JOIN orders o ON o.origin = t.origin AND o.key = t.order_key "
 	"ORDER BY t.rowid";
 
@@ -581,6 +605,8 @@ enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err)
 	if (rc != SQLITE_DONE)
 		return fail(tx, "cannot write order events", err);
 	tx->events += sqlite3_changes(store_sqlite(tx->st));
+	free(tx->last_touched);
+	tx->last_touched = NULL;
 	if (sqlite3_exec(store_sqlite(tx->st), sql_touched_clear, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(tx, "cannot track changed orders", err);
 	return ORR_OK;

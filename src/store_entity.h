@@ -108,6 +108,7 @@ struct entity_tx {
 	int64_t source_id;
 	const char *now; /* UTC, PARSE_TIME_LEN form */
 	long events;     /* appended so far */
+	char *last_touched; /* origin and key of the order touched last (private) */
 };
 
 /* Start tracking touched orders for this transaction. */

@@ -161,7 +161,8 @@ CREATE TABLE orders (
 	source_id     INTEGER REFERENCES sources(id),
 	UNIQUE (origin, key)
 );
-CREATE INDEX orders_waiting_customer ON orders(origin, customer_key) WHERE customer_id IS NULL;
+CREATE INDEX orders_waiting_customer ON orders(origin, customer_key)
+	WHERE customer_id IS NULL AND customer_key IS NOT NULL;
 
 CREATE TABLE order_lines (
 	id               INTEGER PRIMARY KEY,
@@ -185,9 +186,10 @@ CREATE TABLE order_lines (
 
 -- Lines whose order, variant or supplier is not known yet wait for it; only
 -- they are indexed for the adoption, so well-joined data pays nothing.
-CREATE INDEX order_lines_waiting_variant ON order_lines(sku) WHERE variant_id IS NULL;
+CREATE INDEX order_lines_waiting_variant ON order_lines(sku)
+	WHERE variant_id IS NULL AND sku IS NOT NULL;
 CREATE INDEX order_lines_waiting_supplier ON order_lines(origin, supplier_key)
-	WHERE supplier_id IS NULL;
+	WHERE supplier_id IS NULL AND supplier_key IS NOT NULL;
 
 CREATE TABLE payments (
 	id           INTEGER PRIMARY KEY,
@@ -235,7 +237,8 @@ CREATE TABLE interactions (
 	source_id    INTEGER REFERENCES sources(id),
 	UNIQUE (origin, occurred_at, kind, product_key, user_key, session)
 );
-CREATE INDEX interactions_waiting_variant ON interactions(product_key) WHERE variant_id IS NULL;
+CREATE INDEX interactions_waiting_variant ON interactions(product_key)
+	WHERE variant_id IS NULL;
 
 -- The append-only log every subsystem reads.  Rows are written in the same
 -- transaction as the data they describe.
