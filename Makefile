@@ -82,7 +82,7 @@ $(B)/rss: tests/bench/rss.c
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
 test: orrery $(TEST_BIN)
-	$(Q)tests/run.sh
+	$(Q)B=$(B) tests/run.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory test
