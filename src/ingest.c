@@ -442,6 +442,15 @@ static bool blank_record(const struct csv_field *f, size_t n)
 	return n == 1 && f[0].len == 0;
 }
 
+/* What became of a record, whatever the importer returned: a fatal error
+ * (a --strict rejection, a database failure) wins, then a rejection. */
+static enum row_result settle(const struct ingest_job *job, enum row_result r)
+{
+	if (job->fatal_err || r == ROW_FATAL)
+		return ROW_FATAL;
+	return job->row_rejected ? ROW_REJECTED : r;
+}
+
 /* Structural checks every format shares, then the importer's own. */
 static enum row_result one_record(struct ingest_job *job)
 {
@@ -454,8 +463,7 @@ static enum row_result one_record(struct ingest_job *job)
 		if (job->f[i].len > FIELD_MAX)
 			return job_reject(job, (int)i, "field is %zu bytes, longer than the %d allowed",
 					  job->f[i].len, FIELD_MAX);
-	enum row_result r = job->imp->row(job);
-	return job->row_rejected && r == ROW_OK ? ROW_REJECTED : r;
+	return settle(job, job->imp->row(job));
 }
 
 static void count(struct ingest_job *job, enum row_result r)
@@ -521,10 +529,10 @@ static enum row_result one_json_record(struct ingest_job *job)
 	job->json = json_loadb(job->raw, job->rawlen, JSON_REJECT_DUPLICATES, &jerr);
 	if (!job->json)
 		return job_reject(job, -1, "not valid JSON: %s (column %d)", jerr.text, jerr.column);
-	enum row_result r = job->imp->row(job);
+	enum row_result r = settle(job, job->imp->row(job));
 	json_decref(job->json);
 	job->json = NULL;
-	return job->row_rejected && r == ROW_OK ? ROW_REJECTED : r;
+	return r;
 }
 
 /* True when the line holds only blanks. */

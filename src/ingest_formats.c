@@ -4,7 +4,9 @@
 
 #include "ingest_jsonl.h"
 #include "ingest_olist.h"
+#include "ingest_rees46.h"
 #include "ingest_retail.h"
+#include "ingest_shopify.h"
 
 const struct importer *const importers[] = {
 	&importer_online_retail,
@@ -17,5 +19,7 @@ const struct importer *const importers[] = {
 	&importer_olist_products,
 	&importer_olist_categories,
 	&importer_jsonl,
+	&importer_shopify,
+	&importer_rees46,
 	NULL,
 };

@@ -190,8 +190,10 @@ static enum row_result remember_order(struct ingest_job *job, struct retail *r,
 		r->spilled = true;
 	}
 	struct kc_entry *e = keycache_put(r->orders, l->invoice.s);
-	if (!e)
+	if (!e) { /* a key too long to cache: its count lives in the database */
+		r->spilled = true;
 		return job_counter_set(job, l->invoice.s, at->line_no);
+	}
 	e->id = at->order_id;
 	e->n = at->line_no;
 	e->fp = at->new_order;
@@ -228,11 +230,30 @@ static enum row_result write_order(struct ingest_job *job, struct retail *r,
 	return remember_order(job, r, l, at);
 }
 
+/* SKUs are unique across sources: a StockCode already used by another
+ * catalogue's variant is a conflict to report, not to overwrite. */
+static bool sku_is_ours(struct ingest_job *job, struct retail *r, const struct line *l)
+{
+	if (keycache_get(r->products, l->stock.s))
+		return true;
+	int64_t owner = job_find_sku(job, l->stock.s);
+	if (!owner)
+		return true;
+	struct val pkey[] = { val_text(job_origin(job)), l->stock };
+	int64_t pid = job_find(job, ENT_PRODUCT, pkey);
+	struct val vkey[] = { val_int(pid), val_int(1) };
+	if (pid && job_find(job, ENT_VARIANT, vkey) == owner)
+		return true;
+	job_reject(job, r->col[C_STOCK], "SKU %s already belongs to a product of another source",
+		   l->stock.s);
+	return false;
+}
+
 static enum row_result retail_row(struct ingest_job *job)
 {
 	struct retail *r = job_state(job);
 	struct line l;
-	if (!parse_line(job, r, &l))
+	if (!parse_line(job, r, &l) || !sku_is_ours(job, r, &l))
 		return ROW_REJECTED;
 	int64_t variant_id;
 	struct slot at;

@@ -15,10 +15,10 @@ bool parse_blank(const char *s)
 /* Skip leading blanks; return the end of the value with trailing blanks cut. */
 static const char *trim(const char **s)
 {
-	while (**s == ' ' || **s == '\t')
+	while (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n')
 		(*s)++;
 	const char *end = *s + strlen(*s);
-	while (end > *s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+	while (end > *s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 	return end;
 }
@@ -78,11 +78,11 @@ enum parse_result parse_int(const char *s, int64_t *out, const char **why)
 		*why = "not a whole number";
 		return PARSE_BAD;
 	}
-	if (whole > (uint64_t)INT64_MAX) {
+	if (whole > (uint64_t)INT64_MAX + neg) {
 		*why = "number too large";
 		return PARSE_BAD;
 	}
-	*out = neg ? -(int64_t)whole : (int64_t)whole;
+	*out = neg ? (int64_t)(0 - whole) : (int64_t)whole;
 	return PARSE_OK;
 }
 
@@ -249,9 +249,17 @@ enum parse_result parse_time(const char *s, char out[PARSE_TIME_LEN], const char
 	const char *end = trim(&s);
 	if (s == end)
 		return PARSE_EMPTY;
+	/* the parsers below stop at NUL, so work on the trimmed text alone */
+	char text[64];
+	if ((size_t)(end - s) >= sizeof text) {
+		*why = "not a date or time in a known form";
+		return PARSE_BAD;
+	}
+	memcpy(text, s, (size_t)(end - s));
+	text[end - s] = '\0';
 	struct tm_fields t = { 0 };
-	const char *p = s;
-	if (!date_part(&p, &t) || !time_of_day(&p, &t) || !zone(&p, &t) || p != end) {
+	const char *p = text;
+	if (!date_part(&p, &t) || !time_of_day(&p, &t) || !zone(&p, &t) || *p != '\0') {
 		*why = "not a date or time in a known form";
 		return PARSE_BAD;
 	}

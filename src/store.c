@@ -10,8 +10,6 @@
 #include "store_internal.h"
 #include "xalloc.h"
 
-#define STMT_CACHE 128
-
 struct stmt_slot {
 	const char *sql;
 	sqlite3_stmt *stmt;
@@ -20,8 +18,8 @@ struct stmt_slot {
 struct store {
 	sqlite3 *db;
 	char *path;
-	struct stmt_slot cache[STMT_CACHE];
-	int ncached;
+	struct stmt_slot *cache; /* grows: a statement in use is never evicted */
+	int ncached, capcached;
 };
 
 int store_busy_timeout_ms(void)
@@ -92,8 +90,10 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 	sqlite3_stmt *stmt;
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
 		return NULL;
-	if (st->ncached == STMT_CACHE) /* full: callers still work, uncached */
-		sqlite3_finalize(st->cache[--st->ncached].stmt);
+	if (st->ncached == st->capcached) {
+		st->capcached = st->capcached ? st->capcached * 2 : 32;
+		st->cache = xrealloc(st->cache, (size_t)st->capcached * sizeof *st->cache);
+	}
 	st->cache[st->ncached++] = (struct stmt_slot){ sql, stmt };
 	return stmt;
 }
@@ -119,11 +119,15 @@ static enum orr_rc configure(struct store *st, enum store_access access, char **
 		rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
 		if (rc == SQLITE_OK) {
 			rc = sqlite3_step(s);
-			if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
-				rc = SQLITE_CANTOPEN;
-			else if (rc == SQLITE_ROW)
-				rc = SQLITE_OK;
+			bool wal = rc == SQLITE_ROW &&
+				   strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
 			sqlite3_finalize(s);
+			if (rc == SQLITE_ROW && !wal) {
+				*err = xasprintf("cannot open database %s: its file system does not "
+						 "support WAL mode", st->path);
+				return ORR_IOERR;
+			}
+			rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
 		}
 	}
 	if (rc != SQLITE_OK) {
@@ -137,6 +141,10 @@ static enum orr_rc configure(struct store *st, enum store_access access, char **
 static enum orr_rc check_path(const char *path, enum store_access access, char **err)
 {
 	struct stat sb;
+	if (!*path) {
+		*err = xstrdup("no database path given (--db PATH, or ORRERY_DB)");
+		return ORR_USAGE;
+	}
 	if (stat(path, &sb) == 0) {
 		if (S_ISDIR(sb.st_mode)) {
 			*err = xasprintf("cannot open database %s: it is a directory", path);
@@ -182,6 +190,7 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < st->ncached; i++)
 		sqlite3_finalize(st->cache[i].stmt);
+	free(st->cache);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -290,6 +299,8 @@ int store_schema_version(struct store *st)
 static int query_rows(sqlite3_stmt *s, store_row_fn row, void *ctx)
 {
 	int n = sqlite3_column_count(s);
+	if (!row) /* nothing wants the rows: run the statement for its effect */
+		return sqlite3_step(s) == SQLITE_ROW ? SQLITE_DONE : sqlite3_errcode(sqlite3_db_handle(s));
 	const char **vals = xcalloc((size_t)n + 1, sizeof *vals);
 	for (int i = 0; i < n; i++)
 		vals[i] = sqlite3_column_name(s, i);

@@ -178,7 +178,8 @@ static const char sql_counters_clear[] = "DELETE FROM temp.counters";
 static const char sql_touch[] =
 	"INSERT INTO temp.touched_orders (origin, order_key, created, changed) "
 	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (origin, order_key) DO UPDATE SET "
-	"changed = CASE WHEN created THEN NULL "
+	"created = created OR excluded.created, "
+	"changed = CASE WHEN created OR excluded.created THEN NULL "
 	"ELSE json_patch(coalesce(changed, '{}'), excluded.changed) END";
 static const char sql_event[] =
 	"INSERT INTO events (time, type, entity, entity_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)";
