@@ -32,8 +32,12 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 SCHEMA   := $(sort $(wildcard data/schema/*.sql))
 
+# The binary of the default build is ./orrery; other builds (asan) keep theirs
+# in their own directory so they never overwrite it.
+BIN ?= orrery
+
 .PHONY: all deps check test asan bench fuzz lint install uninstall clean demo help screenshots
-all: orrery
+all: $(BIN)
 
 help:
 	@echo "make           build ./orrery"
@@ -49,7 +53,7 @@ help:
 deps:
 	$(Q).ci/deps
 
-orrery: $(B)/src/main.o $(CORE_OBJ) $(UI_OBJ)
+$(BIN): $(B)/src/main.o $(CORE_OBJ) $(UI_OBJ)
 	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(B)/%.o: %.c
@@ -81,14 +85,15 @@ $(B)/rss: tests/bench/rss.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-test: orrery $(TEST_BIN)
-	$(Q)B=$(B) tests/run.sh
+test: $(BIN) $(TEST_BIN)
+	$(Q)B=$(B) ORRERY=$(BIN) tests/run.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory test
 
 asan: deps
-	$(Q)$(MAKE) --no-print-directory B=.build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(Q)$(MAKE) --no-print-directory B=.build-asan BIN=.build-asan/orrery \
+		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
 demo: deps

@@ -1,6 +1,7 @@
 /* cli.c - the command table and the commands of the foundation. */
 #include "cli.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -603,6 +604,16 @@ static int global_options(struct cli *cli, int argc, char **argv, int *i)
 	return ORR_OK;
 }
 
+/* Output that could not be written (a full disk, a closed pipe) is a
+ * failure of the command, not a silent success. */
+static int finish_output(struct cli *cli, int rc)
+{
+	if (fflush(cli->out) == 0 && !ferror(cli->out))
+		return rc;
+	fprintf(cli->errs, "orrery: cannot write the output: %s\n", strerror(errno));
+	return rc ? rc : ORR_IOERR;
+}
+
 int cli_run(int argc, char **argv, FILE *out, FILE *errs)
 {
 	struct cli cli = { .out = out, .errs = errs };
@@ -622,5 +633,6 @@ int cli_run(int argc, char **argv, FILE *out, FILE *errs)
 		usage(errs);
 		return ORR_USAGE;
 	}
-	return run_command(&cli, c, argc - i - 1, argv + i + 1);
+	rc = run_command(&cli, c, argc - i - 1, argv + i + 1);
+	return finish_output(&cli, rc);
 }

@@ -687,6 +687,11 @@ static enum orr_rc open_input(const char *path, FILE **fp, struct ingest_report 
 		*err = xasprintf("%s: is a directory, not a file", path);
 		return ORR_NOINPUT;
 	}
+	if (!S_ISREG(sb.st_mode)) { /* a pipe cannot be read twice: checksum, then records */
+		*err = xasprintf("%s: not a regular file (save a pipe or device to a file first)",
+				 path);
+		return ORR_NOINPUT;
+	}
 	if (!realpath(path, rep->path) || !(*fp = fopen(path, "rb"))) {
 		*err = xasprintf("%s: %s", path, strerror(errno));
 		return ORR_NOINPUT;
@@ -725,6 +730,7 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 					   job.updated, job.unchanged };
 		rc = source_finish(st, job.tx.source_id, &c, err);
 	}
+	entity_end(&job.tx);
 	free_header(&job);
 	free(job.kept);
 	free(job.fatal_err);

@@ -3,6 +3,7 @@
 #include "ingest_formats.h"
 
 #include "ingest_jsonl.h"
+#include "ingest_m5.h"
 #include "ingest_olist.h"
 #include "ingest_rees46.h"
 #include "ingest_retail.h"
@@ -21,5 +22,7 @@ const struct importer *const importers[] = {
 	&importer_jsonl,
 	&importer_shopify,
 	&importer_rees46,
+	&importer_m5_calendar,
+	&importer_m5_sales,
 	NULL,
 };

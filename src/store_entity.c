@@ -56,6 +56,8 @@ static const char *const line_cols[] = { LINE_COLUMNS(NAME_STR) };
 static const char *const payment_cols[] = { PAYMENT_COLUMNS(NAME_STR) };
 static const char *const review_cols[] = { REVIEW_COLUMNS(NAME_STR) };
 static const char *const interaction_cols[] = { INTERACTION_COLUMNS(NAME_STR) };
+static const char *const calendar_day_cols[] = { CALENDAR_DAY_COLUMNS(NAME_STR) };
+static const char *const unit_sale_cols[] = { UNIT_SALE_COLUMNS(NAME_STR) };
 
 static const char *const supplier_adopt[] = {
 	"UPDATE order_lines SET supplier_id = :id WHERE origin = :origin "
@@ -146,6 +148,17 @@ static const struct entity_def defs[ENT_COUNT] = {
 		SQL_UPDATE(INTERACTION_COLUMNS, "interactions",
 			   ", variant_id = " VARIANT_BY_SKU(":product_key")),
 		NULL },
+	[ENT_CALENDAR_DAY] = { NULL, calendar_day_cols, NCOLS(calendar_day_cols), 2, false, false,
+		SQL_SELECT(CALENDAR_DAY_COLUMNS, "calendar_days", "origin IS :origin AND day IS :day"),
+		SQL_INSERT(CALENDAR_DAY_COLUMNS, "calendar_days", "", ""),
+		SQL_UPDATE(CALENDAR_DAY_COLUMNS, "calendar_days", ""), NULL },
+	[ENT_UNIT_SALE] = { NULL, unit_sale_cols, NCOLS(unit_sale_cols), 3, false, false,
+		SQL_SELECT(UNIT_SALE_COLUMNS, "unit_sales",
+			   "origin IS :origin AND series IS :series AND day IS :day"),
+		SQL_INSERT(UNIT_SALE_COLUMNS, "unit_sales", ", variant_id",
+			   ", " VARIANT_BY_SKU(":sku")),
+		SQL_UPDATE(UNIT_SALE_COLUMNS, "unit_sales", ", variant_id = " VARIANT_BY_SKU(":sku")),
+		NULL },
 };
 
 _Static_assert(PRODUCT_NCOLS <= ENTITY_MAX_COLS && VARIANT_NCOLS <= ENTITY_MAX_COLS,
@@ -156,6 +169,7 @@ const char *entity_name(enum entity_kind kind)
 	static const char *const names[ENT_COUNT] = {
 		"supplier", "category", "product", "variant", "inventory_level", "asset",
 		"customer", "order", "order_line", "payment", "review", "interaction",
+		"calendar_day", "unit_sale",
 	};
 	return names[kind];
 }
@@ -201,6 +215,12 @@ enum orr_rc entity_begin(struct entity_tx *tx, char **err)
 	    sqlite3_exec(db, sql_counters_clear, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(tx, "cannot track changed orders", err);
 	return ORR_OK;
+}
+
+void entity_end(struct entity_tx *tx)
+{
+	free(tx->last_touched);
+	tx->last_touched = NULL;
 }
 
 enum orr_rc entity_counter_set(struct entity_tx *tx, const char *key, int64_t n, char **err)
@@ -606,8 +626,7 @@ enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err)
 	if (rc != SQLITE_DONE)
 		return fail(tx, "cannot write order events", err);
 	tx->events += sqlite3_changes(store_sqlite(tx->st));
-	free(tx->last_touched);
-	tx->last_touched = NULL;
+	entity_end(tx);
 	if (sqlite3_exec(store_sqlite(tx->st), sql_touched_clear, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(tx, "cannot track changed orders", err);
 	return ORR_OK;

@@ -77,6 +77,12 @@ static inline struct val val_text(const char *s)
 #define INTERACTION_COLUMNS(X) X(INTERACTION, origin) X(INTERACTION, occurred_at) \
 	X(INTERACTION, kind) X(INTERACTION, product_key) X(INTERACTION, user_key) \
 	X(INTERACTION, session) X(INTERACTION, price_minor) X(INTERACTION, currency)
+#define CALENDAR_DAY_COLUMNS(X) X(CALENDAR_DAY, origin) X(CALENDAR_DAY, day) \
+	X(CALENDAR_DAY, date) X(CALENDAR_DAY, week) X(CALENDAR_DAY, event1) \
+	X(CALENDAR_DAY, event1_type) X(CALENDAR_DAY, event2) X(CALENDAR_DAY, event2_type) \
+	X(CALENDAR_DAY, snap)
+#define UNIT_SALE_COLUMNS(X) X(UNIT_SALE, origin) X(UNIT_SALE, series) X(UNIT_SALE, day) \
+	X(UNIT_SALE, sku) X(UNIT_SALE, location) X(UNIT_SALE, units)
 
 #define ENTITY_COL_ENUM(E, c) E##_##c,
 enum { SUPPLIER_COLUMNS(ENTITY_COL_ENUM) SUPPLIER_NCOLS };
@@ -91,11 +97,14 @@ enum { LINE_COLUMNS(ENTITY_COL_ENUM) LINE_NCOLS };
 enum { PAYMENT_COLUMNS(ENTITY_COL_ENUM) PAYMENT_NCOLS };
 enum { REVIEW_COLUMNS(ENTITY_COL_ENUM) REVIEW_NCOLS };
 enum { INTERACTION_COLUMNS(ENTITY_COL_ENUM) INTERACTION_NCOLS };
+enum { CALENDAR_DAY_COLUMNS(ENTITY_COL_ENUM) CALENDAR_DAY_NCOLS };
+enum { UNIT_SALE_COLUMNS(ENTITY_COL_ENUM) UNIT_SALE_NCOLS };
 #define ENTITY_MAX_COLS 20
 
 enum entity_kind {
 	ENT_SUPPLIER, ENT_CATEGORY, ENT_PRODUCT, ENT_VARIANT, ENT_INVENTORY, ENT_ASSET,
 	ENT_CUSTOMER, ENT_ORDER, ENT_LINE, ENT_PAYMENT, ENT_REVIEW, ENT_INTERACTION,
+	ENT_CALENDAR_DAY, ENT_UNIT_SALE,
 	ENT_COUNT
 };
 
@@ -111,8 +120,10 @@ struct entity_tx {
 	char *last_touched; /* origin and key of the order touched last (private) */
 };
 
-/* Start tracking touched orders for this transaction. */
+/* Start tracking touched orders for this transaction; entity_end releases
+ * what the tracking holds, whether the transaction commits or not. */
 enum orr_rc entity_begin(struct entity_tx *tx, char **err);
+void entity_end(struct entity_tx *tx);
 
 enum upsert_mode {
 	UPSERT_REPLACE, /* the source is authoritative: differing values are updated */

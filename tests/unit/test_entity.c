@@ -580,6 +580,8 @@ Test(entity, columns_and_names)
 		{ ENT_PAYMENT, "payment", PAYMENT_NCOLS, 3, PAYMENT_amount_minor, "amount_minor" },
 		{ ENT_REVIEW, "review", REVIEW_NCOLS, 2, REVIEW_score, "score" },
 		{ ENT_INTERACTION, "interaction", INTERACTION_NCOLS, 6, INTERACTION_kind, "kind" },
+		{ ENT_CALENDAR_DAY, "calendar_day", CALENDAR_DAY_NCOLS, 2, CALENDAR_DAY_date, "date" },
+		{ ENT_UNIT_SALE, "unit_sale", UNIT_SALE_NCOLS, 3, UNIT_SALE_units, "units" },
 	};
 	cr_assert_eq(sizeof cases / sizeof *cases, ENT_COUNT, "every kind is listed");
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

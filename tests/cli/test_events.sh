@@ -1,0 +1,117 @@
+# test_events.sh - the append-only event log as read by `orrery events`.
+
+RETAIL=online-retail/online_retail.csv
+
+# 10 lines (5 invoices) of the real sample.
+small_db() {
+	head -n 11 "$FIX/$RETAIL" >"$T/r.csv"
+	ingest_ok "$T/r.csv"
+}
+
+# Number of lines of the last command's stdout.
+out_lines() {
+	if [ -s "$T/.out" ]; then wc -l <"$T/.out" | tr -d ' '; else echo 0; fi
+}
+
+test_events_lists_all_in_order() {
+	small_db
+	n=$(sql "SELECT count(*) FROM events")
+	[ "$n" -gt 0 ] || fail "no events after an ingest"
+	run --db "$DB" events
+	assert_status 0
+	assert_eq "$n" "$(out_lines)" "event lines"
+	first=$(head -n 1 "$T/.out" | awk '{print $1}')
+	assert_eq "$(sql "SELECT min(id) FROM events")" "$first" "first event id"
+	sort -n -k1,1 "$T/.out" | cmp -s - "$T/.out" || fail "events are not in id order"
+}
+
+test_events_type_exact() {
+	small_db
+	run --db "$DB" events --type order.created
+	assert_status 0
+	assert_eq "$(sql "SELECT count(*) FROM events WHERE type = 'order.created'")" "$(out_lines)" "order.created lines"
+	assert_out_not_contains "product.created"
+	assert_out_contains "order.created"
+}
+
+test_events_type_family() {
+	small_db
+	run --db "$DB" events --type 'product.*'
+	assert_status 0
+	assert_eq "$(sql "SELECT count(*) FROM events WHERE type LIKE 'product.%'")" "$(out_lines)" "product.* lines"
+	assert_out_not_contains "order.created"
+	run --db "$DB" events --type 'nosuch.*'
+	assert_status 0
+	assert_eq 0 "$(out_lines)" "nosuch.* lines"
+	run --db "$DB" events --type 'order'
+	assert_status 0
+	assert_eq 0 "$(out_lines)" "a bare prefix is not a family"
+}
+
+test_events_since() {
+	small_db
+	max=$(sql "SELECT max(id) FROM events")
+	run --db "$DB" events --since $((max - 3))
+	assert_status 0
+	assert_eq 3 "$(out_lines)" "events after max-3"
+	assert_eq "$((max - 2))" "$(head -n 1 "$T/.out" | awk '{print $1}')" "first id after --since"
+	run --db "$DB" events --since "$max"
+	assert_status 0
+	assert_eq 0 "$(out_lines)" "events after the last"
+}
+
+test_events_limit() {
+	small_db
+	run --db "$DB" events --limit 3
+	assert_status 0
+	assert_eq 3 "$(out_lines)" "events with --limit 3"
+	assert_eq "$(sql "SELECT min(id) FROM events")" "$(head -n 1 "$T/.out" | awk '{print $1}')" "--limit keeps the oldest first"
+	run --db "$DB" events --type order.created --since 1 --limit 2
+	assert_status 0
+	assert_eq 2 "$(out_lines)" "type + since + limit"
+}
+
+test_events_json() {
+	small_db
+	run --db "$DB" events --format json
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/e.json"
+	assert_json_valid "$T/e.json"
+	assert_eq "$(sql "SELECT count(*) FROM events")" "$(json_sql "$T/e.json" "json_array_length(j)")" "events in JSON"
+	assert_eq "$(sql "SELECT type FROM events ORDER BY id LIMIT 1")" "$(json_get "$T/e.json" '$[0].type')" "first type"
+	# the payload is embedded as JSON, not as a string
+	assert_eq object "$(json_sql "$T/e.json" "json_type(j, '\$[0].payload')")" "payload type"
+	run --db "$DB" events --type order.created --limit 1 --format json
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/o.json"
+	assert_json_valid "$T/o.json"
+	assert_eq array "$(json_sql "$T/o.json" "json_type(j, '\$[0].payload.lines')")" "order.created payload.lines"
+}
+
+test_events_on_empty_database() {
+	init_db
+	run --db "$DB" events
+	assert_status 0
+	assert_eq 0 "$(out_lines)" "events of an empty database"
+	run --db "$DB" events --format json
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/e.json"
+	assert_json_valid "$T/e.json"
+	assert_eq 0 "$(json_sql "$T/e.json" "json_array_length(j)")" "JSON events of an empty database"
+}
+
+test_events_bad_numbers_are_usage_errors() {
+	init_db
+	run --db "$DB" events --since -1
+	assert_status 64
+	run --db "$DB" events --limit ten
+	assert_status 64
+	run --db "$DB" events --format yaml
+	assert_status 64
+}
+
+test_event_payloads_are_valid_json() {
+	ingest_ok "$FIX/$RETAIL"
+	assert_sql "SELECT count(*) FROM events WHERE NOT json_valid(payload)" 0
+	assert_sql "SELECT count(*) FROM events WHERE type NOT LIKE '%.%'" 0
+}
