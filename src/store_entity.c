@@ -237,16 +237,22 @@ enum orr_rc entity_counter_set(struct entity_tx *tx, const char *key, int64_t n,
 	return rc == SQLITE_DONE ? ORR_OK : fail(tx, "cannot keep counter", err);
 }
 
-int64_t entity_counter_get(struct entity_tx *tx, const char *key)
+/* The integer a one-parameter query answers for text, 0 when no row. */
+static int64_t integer_for_text(struct entity_tx *tx, const char *sql, const char *text)
 {
-	sqlite3_stmt *s = store_stmt(tx->st, "SELECT n FROM temp.counters WHERE key = ?1");
+	sqlite3_stmt *s = store_stmt(tx->st, sql);
 	if (!s)
 		return 0;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 	int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return n;
+}
+
+int64_t entity_counter_get(struct entity_tx *tx, const char *key)
+{
+	return integer_for_text(tx, "SELECT n FROM temp.counters WHERE key = ?1", key);
 }
 
 static void bind_val(sqlite3_stmt *s, int idx, const struct val *v)
@@ -472,13 +478,7 @@ static sqlite3_stmt *lookup(struct entity_tx *tx, const struct entity_def *d,
 
 int64_t entity_find_sku(struct entity_tx *tx, const char *sku)
 {
-	sqlite3_stmt *s = store_stmt(tx->st, "SELECT id FROM variants WHERE sku = ?1");
-	if (!s)
-		return 0;
-	sqlite3_bind_text(s, 1, sku, -1, SQLITE_STATIC);
-	int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return id;
+	return integer_for_text(tx, "SELECT id FROM variants WHERE sku = ?1", sku);
 }
 
 int64_t entity_find(struct entity_tx *tx, enum entity_kind kind, const struct val *keys)
