@@ -292,6 +292,11 @@ enum row_result job_spill_counters(struct ingest_job *job, struct keycache *kc)
 	return sp.r;
 }
 
+const struct importer *job_importer(const struct ingest_job *job)
+{
+	return job->imp;
+}
+
 const char *job_origin(const struct ingest_job *job)
 {
 	return job->imp->origin;

@@ -31,21 +31,11 @@ static const struct map_field calendar_fields[] = {
 	{ NULL, 0, 0, false },
 };
 static const struct map_spec calendar_spec = { ENT_CALENDAR_DAY, CALENDAR_DAY_origin, -1,
-					       calendar_fields };
+					       calendar_fields, NULL };
 
 /* The states of the M5 data, each with a snap_XX column. */
 static const char *const snap_states[] = { "CA", "TX", "WI" };
 #define NSTATES ((int)(sizeof snap_states / sizeof *snap_states))
-
-static enum orr_rc calendar_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &calendar_spec, err);
-}
-
-static void calendar_end(struct ingest_job *job)
-{
-	map_end(job);
-}
 
 static enum row_result calendar_row(struct ingest_job *job)
 {
@@ -193,9 +183,10 @@ const struct importer importer_m5_calendar = {
 	.origin = ORIGIN,
 	.currency = "USD",
 	.signature = SIG("date", "d", "wm_yr_wk"),
-	.begin = calendar_begin,
+	.map = &calendar_spec,
+	.begin = map_begin,
 	.row = calendar_row,
-	.end = calendar_end,
+	.end = map_end,
 };
 
 const struct importer importer_m5_sales = {

@@ -9,8 +9,9 @@ struct map_state {
 	int *cols; /* header index per spec field, -1 when absent */
 };
 
-enum orr_rc map_begin(struct ingest_job *job, const struct map_spec *spec, char **err)
+enum orr_rc map_begin(struct ingest_job *job, char **err)
 {
+	const struct map_spec *spec = job_importer(job)->map;
 	size_t n = 0;
 	while (spec->fields[n].header)
 		n++;
@@ -77,9 +78,20 @@ bool map_read(struct ingest_job *job, struct val *vals)
 		vals[spec->origin_col] = val_text(job_origin(job));
 	if (spec->currency_col >= 0)
 		vals[spec->currency_col] = val_text(job_currency(job));
+	for (const struct map_const *c = spec->consts; c && c->col >= 0; c++)
+		vals[c->col] = c->value;
 	bool ok = true;
 	for (int i = 0; spec->fields[i].header; i++)
 		if (m->cols[i] >= 0 || spec->fields[i].required)
 			ok = read_field(job, &spec->fields[i], m->cols[i], &vals[spec->fields[i].col]) && ok;
 	return ok;
+}
+
+enum row_result map_row(struct ingest_job *job)
+{
+	struct val v[ENTITY_MAX_COLS];
+	if (!map_read(job, v))
+		return ROW_REJECTED;
+	const struct map_state *m = job_state(job);
+	return job_upsert(job, m->spec->kind, v, NULL);
 }

@@ -16,11 +16,6 @@
 #define ORIGIN "olist"
 #define COUNTRY "BR"
 
-static void olist_end(struct ingest_job *job)
-{
-	map_end(job);
-}
-
 /* --- customers ------------------------------------------------------------ */
 
 static const struct map_field customer_fields[] = {
@@ -31,21 +26,11 @@ static const struct map_field customer_fields[] = {
 	{ "customer_state", CUSTOMER_state, MAP_KEY, false },
 	{ NULL, 0, 0, false },
 };
-static const struct map_spec customer_spec = { ENT_CUSTOMER, CUSTOMER_origin, -1, customer_fields };
-
-static enum orr_rc customers_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &customer_spec, err);
-}
-
-static enum row_result customers_row(struct ingest_job *job)
-{
-	struct val v[ENTITY_MAX_COLS];
-	if (!map_read(job, v))
-		return ROW_REJECTED;
-	v[CUSTOMER_country] = val_text(COUNTRY);
-	return job_upsert(job, ENT_CUSTOMER, v, NULL);
-}
+static const struct map_const customer_consts[] = {
+	{ CUSTOMER_country, { VAL_TEXT, 0, COUNTRY } }, { -1, { 0 } },
+};
+static const struct map_spec customer_spec = { ENT_CUSTOMER, CUSTOMER_origin, -1, customer_fields,
+					       customer_consts };
 
 /* --- sellers -------------------------------------------------------------- */
 
@@ -56,21 +41,11 @@ static const struct map_field seller_fields[] = {
 	{ "seller_state", SUPPLIER_state, MAP_KEY, false },
 	{ NULL, 0, 0, false },
 };
-static const struct map_spec seller_spec = { ENT_SUPPLIER, SUPPLIER_origin, -1, seller_fields };
-
-static enum orr_rc sellers_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &seller_spec, err);
-}
-
-static enum row_result sellers_row(struct ingest_job *job)
-{
-	struct val v[ENTITY_MAX_COLS];
-	if (!map_read(job, v))
-		return ROW_REJECTED;
-	v[SUPPLIER_country] = val_text(COUNTRY);
-	return job_upsert(job, ENT_SUPPLIER, v, NULL);
-}
+static const struct map_const seller_consts[] = {
+	{ SUPPLIER_country, { VAL_TEXT, 0, COUNTRY } }, { -1, { 0 } },
+};
+static const struct map_spec seller_spec = { ENT_SUPPLIER, SUPPLIER_origin, -1, seller_fields,
+					     seller_consts };
 
 /* --- orders --------------------------------------------------------------- */
 
@@ -85,22 +60,13 @@ static const struct map_field order_fields[] = {
 	{ "order_estimated_delivery_date", ORDER_estimated_at, MAP_TIME, false },
 	{ NULL, 0, 0, false },
 };
-static const struct map_spec order_spec = { ENT_ORDER, ORDER_origin, ORDER_currency, order_fields };
-
-static enum orr_rc orders_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &order_spec, err);
-}
-
-static enum row_result orders_row(struct ingest_job *job)
-{
-	struct val v[ENTITY_MAX_COLS];
-	if (!map_read(job, v))
-		return ROW_REJECTED;
-	v[ORDER_is_return] = val_int(0);
-	v[ORDER_country] = val_text(COUNTRY);
-	return job_upsert(job, ENT_ORDER, v, NULL);
-}
+static const struct map_const order_consts[] = {
+	{ ORDER_is_return, { VAL_INT, 0, NULL } },
+	{ ORDER_country, { VAL_TEXT, 0, COUNTRY } },
+	{ -1, { 0 } },
+};
+static const struct map_spec order_spec = { ENT_ORDER, ORDER_origin, ORDER_currency, order_fields,
+					    order_consts };
 
 /* --- order items ---------------------------------------------------------- */
 
@@ -114,12 +80,12 @@ static const struct map_field item_fields[] = {
 	{ "freight_value", LINE_freight_minor, MAP_MONEY, false },
 	{ NULL, 0, 0, false },
 };
-static const struct map_spec item_spec = { ENT_LINE, LINE_origin, LINE_currency, item_fields };
-
-static enum orr_rc items_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &item_spec, err);
-}
+static const struct map_const item_consts[] = {
+	{ LINE_quantity, { VAL_INT, 1, NULL } }, /* Olist repeats an item once per unit */
+	{ -1, { 0 } },
+};
+static const struct map_spec item_spec = { ENT_LINE, LINE_origin, LINE_currency, item_fields,
+					   item_consts };
 
 /* An id, or NULL when the record it names is not (yet) known. */
 static struct val id_or_null(int64_t id)
@@ -134,7 +100,6 @@ static enum row_result items_row(struct ingest_job *job)
 		return ROW_REJECTED;
 	if (v[LINE_line_no].i < 1)
 		return job_reject(job, map_column(job, 1), "item numbers start at 1");
-	v[LINE_quantity] = val_int(1); /* Olist repeats an item once per unit */
 	struct val order_key[] = { v[LINE_origin], v[LINE_order_key] };
 	struct val supplier_key[] = { v[LINE_origin], v[LINE_supplier_key] };
 	v[LINE_order_id] = id_or_null(job_find(job, ENT_ORDER, order_key));
@@ -155,20 +120,7 @@ static const struct map_field payment_fields[] = {
 	{ NULL, 0, 0, false },
 };
 static const struct map_spec payment_spec = { ENT_PAYMENT, PAYMENT_origin, PAYMENT_currency,
-					      payment_fields };
-
-static enum orr_rc payments_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &payment_spec, err);
-}
-
-static enum row_result payments_row(struct ingest_job *job)
-{
-	struct val v[ENTITY_MAX_COLS];
-	if (!map_read(job, v))
-		return ROW_REJECTED;
-	return job_upsert(job, ENT_PAYMENT, v, NULL);
-}
+					      payment_fields, NULL };
 
 /* --- reviews -------------------------------------------------------------- */
 
@@ -182,12 +134,7 @@ static const struct map_field review_fields[] = {
 	{ "review_answer_timestamp", REVIEW_answered_at, MAP_TIME, false },
 	{ NULL, 0, 0, false },
 };
-static const struct map_spec review_spec = { ENT_REVIEW, REVIEW_origin, -1, review_fields };
-
-static enum orr_rc reviews_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &review_spec, err);
-}
+static const struct map_spec review_spec = { ENT_REVIEW, REVIEW_origin, -1, review_fields, NULL };
 
 /* Olist reuses a review id across orders, so the key is both. */
 static enum row_result reviews_row(struct ingest_job *job)
@@ -220,12 +167,8 @@ static const struct map_field product_fields[] = {
 	{ "product_description_lenght", PRODUCT_description, MAP_INT, false },
 	{ NULL, 0, 0, false },
 };
-static const struct map_spec product_spec = { ENT_PRODUCT, PRODUCT_origin, -1, product_fields };
-
-static enum orr_rc products_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &product_spec, err);
-}
+static const struct map_spec product_spec = { ENT_PRODUCT, PRODUCT_origin, -1, product_fields,
+					      NULL };
 
 /* The product and its single variant, whose SKU is the Olist product id. */
 static enum row_result products_row(struct ingest_job *job)
@@ -254,42 +197,31 @@ static const struct map_field category_fields[] = {
 	{ NULL, 0, 0, false },
 };
 static const struct map_spec category_spec = { ENT_CATEGORY, CATEGORY_origin, -1,
-					       category_fields };
-
-static enum orr_rc categories_begin(struct ingest_job *job, char **err)
-{
-	return map_begin(job, &category_spec, err);
-}
-
-static enum row_result categories_row(struct ingest_job *job)
-{
-	struct val v[ENTITY_MAX_COLS];
-	if (!map_read(job, v))
-		return ROW_REJECTED;
-	return job_upsert(job, ENT_CATEGORY, v, NULL);
-}
+					       category_fields, NULL };
 
 /* --- the importers --------------------------------------------------------- */
 
 #define SIG(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define OLIST(id, summary_, sig, prefix)                                              \
+#define OLIST(id, summary_, sig, spec, row_)                                          \
 	const struct importer importer_olist_##id = {                                 \
 		.name = "olist_" #id, .summary = summary_, .origin = ORIGIN,           \
-		.currency = "BRL", .signature = sig, .begin = prefix##_begin,          \
-		.row = prefix##_row, .end = olist_end,                                 \
+		.currency = "BRL", .signature = sig, .map = &spec, .begin = map_begin,  \
+		.row = row_, .end = map_end,                                           \
 	}
 
-OLIST(customers, "Olist customers", SIG("customer_id", "customer_unique_id"), customers);
+OLIST(customers, "Olist customers", SIG("customer_id", "customer_unique_id"), customer_spec,
+      map_row);
 OLIST(sellers, "Olist sellers, stored as suppliers", SIG("seller_id", "seller_zip_code_prefix"),
-      sellers);
+      seller_spec, map_row);
 OLIST(orders, "Olist orders", SIG("order_id", "order_status", "order_purchase_timestamp"),
-      orders);
+      order_spec, map_row);
 OLIST(items, "Olist order items (order lines)", SIG("order_id", "order_item_id", "product_id"),
-      items);
+      item_spec, items_row);
 OLIST(payments, "Olist order payments", SIG("order_id", "payment_sequential", "payment_value"),
-      payments);
-OLIST(reviews, "Olist order reviews", SIG("review_id", "order_id", "review_score"), reviews);
+      payment_spec, map_row);
+OLIST(reviews, "Olist order reviews", SIG("review_id", "order_id", "review_score"), review_spec,
+      reviews_row);
 OLIST(products, "Olist products (with a variant per product)",
-      SIG("product_id", "product_category_name", "product_weight_g"), products);
+      SIG("product_id", "product_category_name", "product_weight_g"), product_spec, products_row);
 OLIST(categories, "Olist category name translation",
-      SIG("product_category_name", "product_category_name_english"), categories);
+      SIG("product_category_name", "product_category_name_english"), category_spec, map_row);

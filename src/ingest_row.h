@@ -16,6 +16,7 @@
 enum row_result { ROW_OK, ROW_REJECTED, ROW_FATAL };
 
 struct ingest_job;
+struct map_spec;
 
 /* One input format.  begin() maps header columns and may refuse the file;
  * row() validates a whole record before writing any of it; finish() runs
@@ -26,6 +27,7 @@ struct importer {
 	const char *origin;            /* namespace of natural keys */
 	const char *currency;          /* default currency */
 	const char *const *signature;  /* header columns that identify the format */
+	const struct map_spec *map;    /* table-driven formats: see ingest_map.h */
 	enum orr_rc (*begin)(struct ingest_job *job, char **err);
 	enum row_result (*row)(struct ingest_job *job);
 	enum orr_rc (*finish)(struct ingest_job *job, char **err);
@@ -78,6 +80,7 @@ enum row_result job_spill_counters(struct ingest_job *job, struct keycache *kc);
 /* Copy text into storage that lives until the next record. */
 const char *job_keep(struct ingest_job *job, const char *s, size_t n);
 
+const struct importer *job_importer(const struct ingest_job *job);
 const char *job_origin(const struct ingest_job *job);
 const char *job_currency(const struct ingest_job *job);
 long job_line(const struct ingest_job *job);
