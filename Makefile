@@ -26,11 +26,12 @@ endif
 
 CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC   := $(wildcard ui/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o
 UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 SCHEMA   := $(sort $(wildcard data/schema/*.sql))
+RULES    := $(sort $(wildcard data/rules/*.json))
 
 # The binary of the default build is ./orrery; other builds (asan) keep theirs
 # in their own directory so they never overwrite it.
@@ -70,7 +71,16 @@ $(B)/schema_sql.c: $(SCHEMA) Makefile
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
 	  echo '};'; echo 'const int schema_migration_count = $(words $(SCHEMA));'; } > $@
 
-$(B)/schema_sql.o: $(B)/schema_sql.c
+# The default rules are compiled in the same way: {file name, text} entries.
+$(B)/rules_builtin.c: $(RULES) Makefile
+	@mkdir -p $(B)
+	$(call say,GEN,$@){ echo '#include "rules.h"'; \
+	  echo 'const struct rules_builtin_file rules_builtin[] = {'; \
+	  for f in $(RULES); do printf '{ "%s",\n' "$$(basename $$f)"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '{ 0, 0 } };'; echo 'const int rules_builtin_count = $(words $(RULES));'; } > $@
+
+$(B)/schema_sql.o $(B)/rules_builtin.o: $(B)/%.o: $(B)/%.c
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ)

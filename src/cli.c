@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_args.h"
+#include "clock.h"
 #include "ingest.h"
 #include "store.h"
 #include "store_event.h"
@@ -55,14 +56,6 @@ static void emit_json(struct cli *cli, json_t *j)
 	json_dumpf(j, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', cli->out);
 	json_decref(j);
-}
-
-static void utc_now(char out[21])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* A non-negative integer option value, or -1 when malformed. */
@@ -199,8 +192,8 @@ static int cmd_ingest(struct cli *cli)
 	int rc = store_migrate(cli->st, NULL, &err);
 	if (rc != ORR_OK)
 		return fail(cli, rc, err);
-	char now[21];
-	utc_now(now);
+	char now[CLOCK_TEXT_LEN];
+	clock_format(clock_now(&clock_system), now);
 	opt.now = now;
 	struct progress_state prog = { cli->errs, time(NULL), false };
 	if (isatty(fileno(cli->errs))) {

@@ -115,7 +115,7 @@ enum entity_change { CHANGE_NONE, CHANGE_CREATED, CHANGE_UPDATED };
 struct entity_tx {
 	struct store *st;
 	int64_t source_id;
-	const char *now; /* UTC, PARSE_TIME_LEN form */
+	const char *now; /* UTC, CLOCK_TEXT_LEN form (milliseconds) */
 	long events;     /* appended so far */
 	char *last_touched; /* origin and key of the order touched last (private) */
 };
