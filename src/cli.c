@@ -9,41 +9,21 @@
 #include <unistd.h>
 
 #include "cli_args.h"
+#include "cli_internal.h"
 #include "clock.h"
 #include "ingest.h"
+#include "schema.h"
 #include "store.h"
 #include "store_event.h"
 #include "store_source.h"
+#include "subsystem.h"
 #include "xalloc.h"
 
 #define ORRERY_VERSION "0.1.0"
 
-enum db_need { DB_NONE, DB_READ, DB_WRITE };
-
-struct cli {
-	FILE *out, *errs;
-	const char *db_path;
-	struct store *st;
-	struct cli_args args;
-	bool json;
-};
-
-struct cli_command {
-	const char *name;
-	const char *usage;
-	const char *summary;
-	const char *help;
-	enum db_need db;
-	struct cli_opt opts[CLI_MAX_OPTS];
-	int (*run)(struct cli *cli);
-};
-
-#define OPT_FORMAT_OUT { "format", true, NULL }
-#define OPT_HELP { "help", false, NULL }
-
 /* --- shared helpers -------------------------------------------------------- */
 
-static int fail(struct cli *cli, int rc, char *msg)
+int cli_fail(struct cli *cli, int rc, char *msg)
 {
 	fprintf(cli->errs, "orrery: %s\n", msg);
 	free(msg);
@@ -51,7 +31,7 @@ static int fail(struct cli *cli, int rc, char *msg)
 }
 
 /* Print a JSON value and release it. */
-static void emit_json(struct cli *cli, json_t *j)
+void cli_emit_json(struct cli *cli, json_t *j)
 {
 	json_dumpf(j, cli->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', cli->out);
@@ -59,7 +39,7 @@ static void emit_json(struct cli *cli, json_t *j)
 }
 
 /* A non-negative integer option value, or -1 when malformed. */
-static long long option_count(const char *s)
+long long cli_count(const char *s)
 {
 	if (!s || !*s)
 		return -1;
@@ -73,6 +53,63 @@ static json_t *json_text_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+int cli_migrated(struct cli *cli)
+{
+	char *err = NULL;
+	int rc = store_migrate(cli->st, NULL, &err);
+	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, err);
+}
+
+char *cli_rules_dir(const struct cli *cli)
+{
+	if (cli->rules_dir)
+		return xstrdup(cli->rules_dir);
+	const char *slash = strrchr(cli->db_path, '/');
+	if (!slash)
+		return xstrdup("rules");
+	return xasprintf("%.*s/rules", (int)(slash - cli->db_path), cli->db_path);
+}
+
+int cli_load_rules(struct cli *cli, struct rule_set *set)
+{
+	char *dir = cli_rules_dir(cli);
+	struct rule_diags diags = { 0 };
+	size_t problems = rules_load(set, dir, subsystem_kind_known, &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(cli->errs, "%s:%d:%d: %s\n", diags.v[i].file, diags.v[i].line,
+			diags.v[i].col, diags.v[i].msg);
+	rule_diags_free(&diags);
+	free(dir);
+	if (problems == 0)
+		return ORR_OK;
+	fprintf(cli->errs, "orrery: %zu problem%s in the rules; nothing was run\n", problems,
+		problems == 1 ? "" : "s");
+	return ORR_DATAERR;
+}
+
+long long cli_number(struct cli *cli, const char *option, long long fallback)
+{
+	const char *s = cli_args_get(&cli->args, option);
+	if (!s)
+		return fallback;
+	long long v = cli_count(s);
+	if (v < 0)
+		fprintf(cli->errs, "orrery: --%s takes a non-negative number, not \"%s\"\n", option, s);
+	return v;
+}
+
+long long cli_id_arg(struct cli *cli, int i, const char *what)
+{
+	long long id = i < cli->args.npos ? cli_count(cli->args.pos[i]) : -1;
+	if (id > 0)
+		return id;
+	if (i < cli->args.npos)
+		fprintf(cli->errs, "orrery: \"%s\" is not a valid %s id\n", cli->args.pos[i], what);
+	else
+		fprintf(cli->errs, "orrery: which %s? give its id\n", what);
+	return -1;
+}
+
 /* --- init ----------------------------------------------------------------- */
 
 static int cmd_init(struct cli *cli)
@@ -81,10 +118,10 @@ static int cmd_init(struct cli *cli)
 	char *err = NULL;
 	int rc = store_migrate(cli->st, &applied, &err);
 	if (rc != ORR_OK)
-		return fail(cli, rc, err);
+		return cli_fail(cli, rc, err);
 	int version = store_schema_version(cli->st);
 	if (cli->json) {
-		emit_json(cli, json_pack("{s:s, s:i, s:i}", "database", cli->db_path, "schema", version,
+		cli_emit_json(cli, json_pack("{s:s, s:i, s:i}", "database", cli->db_path, "schema", version,
 					 "applied", applied));
 	} else {
 		fprintf(cli->out, "%s: schema version %d (%d migration%s applied now)\n", cli->db_path,
@@ -186,12 +223,12 @@ static int cmd_ingest(struct cli *cli)
 	char *err = NULL;
 	struct ingest_options opt = { 0 };
 	if (cli->args.npos == 0)
-		return fail(cli, ORR_USAGE, xstrdup("ingest: no file given (orrery ingest --help)"));
+		return cli_fail(cli, ORR_USAGE, xstrdup("ingest: no file given (orrery ingest --help)"));
 	if (!ingest_options_from_args(cli, &opt, &err))
-		return fail(cli, ORR_USAGE, err);
+		return cli_fail(cli, ORR_USAGE, err);
 	int rc = store_migrate(cli->st, NULL, &err);
 	if (rc != ORR_OK)
-		return fail(cli, rc, err);
+		return cli_fail(cli, rc, err);
 	char now[CLOCK_TEXT_LEN];
 	clock_format(clock_now(&clock_system), now);
 	opt.now = now;
@@ -208,7 +245,7 @@ static int cmd_ingest(struct cli *cli)
 		if (prog.shown)
 			fprintf(cli->errs, "\r\033[K"), prog.shown = false;
 		if (rc != ORR_OK) {
-			fail(cli, rc, err);
+			cli_fail(cli, rc, err);
 			fprintf(cli->errs, "orrery: %s: nothing stored (the database is as it was)\n",
 				cli->args.pos[i]);
 			status = worse(status, rc);
@@ -222,7 +259,7 @@ static int cmd_ingest(struct cli *cli)
 			report_text(cli, &rep);
 	}
 	if (cli->json)
-		emit_json(cli, all);
+		cli_emit_json(cli, all);
 	else
 		json_decref(all);
 	return status;
@@ -259,7 +296,7 @@ static int cmd_sources(struct cli *cli)
 		json_t *all = json_array();
 		rc = source_list(cli->st, source_json, all, &err);
 		if (rc == ORR_OK)
-			emit_json(cli, all);
+			cli_emit_json(cli, all);
 		else
 			json_decref(all);
 	} else {
@@ -267,7 +304,7 @@ static int cmd_sources(struct cli *cli)
 			"stored", "rejected", "ingested", "path");
 		rc = source_list(cli->st, source_text, cli, &err);
 	}
-	return rc == ORR_OK ? ORR_OK : fail(cli, rc, err);
+	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, err);
 }
 
 static void reject_text(void *ctx, const struct reject_row *r)
@@ -290,19 +327,19 @@ static int cmd_rejects(struct cli *cli)
 {
 	const char *src = cli_args_get(&cli->args, "source");
 	const char *lim = cli_args_get(&cli->args, "limit");
-	long long source = src ? option_count(src) : 0, limit = lim ? option_count(lim) : 0;
+	long long source = src ? cli_count(src) : 0, limit = lim ? cli_count(lim) : 0;
 	if (source < 0 || limit < 0)
-		return fail(cli, ORR_USAGE, xstrdup("rejects: --source and --limit take a number"));
+		return cli_fail(cli, ORR_USAGE, xstrdup("rejects: --source and --limit take a number"));
 	char *err = NULL;
 	json_t *all = cli->json ? json_array() : NULL;
 	int rc = source_rejects(cli->st, source, (long)limit, cli->json ? reject_json : reject_text,
 				cli->json ? (void *)all : (void *)cli, &err);
 	if (rc != ORR_OK) {
 		json_decref(all);
-		return fail(cli, rc, err);
+		return cli_fail(cli, rc, err);
 	}
 	if (all)
-		emit_json(cli, all);
+		cli_emit_json(cli, all);
 	return ORR_OK;
 }
 
@@ -327,10 +364,10 @@ static int cmd_events(struct cli *cli)
 {
 	const char *since_s = cli_args_get(&cli->args, "since");
 	const char *limit_s = cli_args_get(&cli->args, "limit");
-	long long since = since_s ? option_count(since_s) : 0;
-	long long limit = limit_s ? option_count(limit_s) : 0;
+	long long since = since_s ? cli_count(since_s) : 0;
+	long long limit = limit_s ? cli_count(limit_s) : 0;
 	if (since < 0 || limit < 0)
-		return fail(cli, ORR_USAGE, xstrdup("events: --since and --limit take a number"));
+		return cli_fail(cli, ORR_USAGE, xstrdup("events: --since and --limit take a number"));
 	char *err = NULL;
 	json_t *all = cli->json ? json_array() : NULL;
 	int rc = event_list(cli->st, cli_args_get(&cli->args, "type"), since, (long)limit,
@@ -338,10 +375,10 @@ static int cmd_events(struct cli *cli)
 			    &err);
 	if (rc != ORR_OK) {
 		json_decref(all);
-		return fail(cli, rc, err);
+		return cli_fail(cli, rc, err);
 	}
 	if (all)
-		emit_json(cli, all);
+		cli_emit_json(cli, all);
 	return ORR_OK;
 }
 
@@ -388,17 +425,17 @@ static void query_out_free(struct query_out *q)
 static int cmd_query(struct cli *cli)
 {
 	if (cli->args.npos != 1)
-		return fail(cli, ORR_USAGE, xstrdup("query: give exactly one SQL text, quoted"));
+		return cli_fail(cli, ORR_USAGE, xstrdup("query: give exactly one SQL text, quoted"));
 	struct query_out q = { cli, cli->json ? json_array() : NULL, NULL, 0 };
 	char *err = NULL;
 	int rc = store_query(cli->st, cli->args.pos[0], query_row, &q, &err);
 	query_out_free(&q);
 	if (rc != ORR_OK) {
 		json_decref(q.rows);
-		return fail(cli, rc, err);
+		return cli_fail(cli, rc, err);
 	}
 	if (q.rows)
-		emit_json(cli, q.rows);
+		cli_emit_json(cli, q.rows);
 	return ORR_OK;
 }
 
@@ -407,7 +444,7 @@ static int cmd_query(struct cli *cli)
 static int cmd_version(struct cli *cli)
 {
 	if (cli->json)
-		emit_json(cli, json_pack("{s:s, s:s, s:s}", "orrery", ORRERY_VERSION, "sqlite",
+		cli_emit_json(cli, json_pack("{s:s, s:s, s:s}", "orrery", ORRERY_VERSION, "sqlite",
 					 store_engine_version(), "jansson", JANSSON_VERSION));
 	else
 		fprintf(cli->out, "orrery %s (sqlite %s, jansson %s)\n", ORRERY_VERSION,
@@ -473,21 +510,39 @@ static const struct cli_command commands[] = {
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 
+/* The tables of the other command files, in the order `help` lists them. */
+static const struct {
+	const struct cli_command *v;
+	const int *n;
+} more_commands[] = {
+	{ cli_rules_commands, &cli_rules_ncommands },
+	{ cli_jobs_commands, &cli_jobs_ncommands },
+};
+
 static const struct cli_command *find_command(const char *name)
 {
 	for (int i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	for (size_t t = 0; t < sizeof more_commands / sizeof *more_commands; t++)
+		for (int i = 0; i < *more_commands[t].n; i++)
+			if (strcmp(more_commands[t].v[i].name, name) == 0)
+				return &more_commands[t].v[i];
 	return NULL;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: orrery [--db PATH] COMMAND [ARGS]\n\n"
-		   "The database is --db PATH, else $ORRERY_DB, else ./orrery.db.\n\n"
+	fprintf(f, "usage: orrery [--db PATH] [--rules DIR] COMMAND [ARGS]\n\n"
+		   "The database is --db PATH, else $ORRERY_DB, else ./orrery.db.\n"
+		   "Operator rules are read from --rules DIR, else rules/ beside the database.\n\n"
 		   "commands:\n");
 	for (int i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+	for (size_t t = 0; t < sizeof more_commands / sizeof *more_commands; t++)
+		for (int i = 0; i < *more_commands[t].n; i++)
+			fprintf(f, "  %-11s %s\n", more_commands[t].v[i].name,
+				more_commands[t].v[i].summary);
 	fprintf(f, "\n`orrery COMMAND --help` tells more.  Exit status: 0 ok, 64 usage, 65 bad "
 		   "data,\n66 missing input, 70 internal error, 74 I/O error, 75 database busy.\n");
 }
@@ -512,7 +567,7 @@ static int cmd_help(struct cli *cli)
 	}
 	const struct cli_command *c = find_command(cli->args.pos[0]);
 	if (!c)
-		return fail(cli, ORR_USAGE, xasprintf("no command \"%s\"", cli->args.pos[0]));
+		return cli_fail(cli, ORR_USAGE, xasprintf("no command \"%s\"", cli->args.pos[0]));
 	command_help(cli->out, c);
 	return ORR_OK;
 }
@@ -527,11 +582,15 @@ static int open_db(struct cli *cli, enum db_need need)
 	int rc = store_open(cli->db_path, need == DB_WRITE ? STORE_READWRITE : STORE_READONLY,
 			    &cli->st, &err);
 	if (rc != ORR_OK)
-		return fail(cli, rc, err);
+		return cli_fail(cli, rc, err);
 	if (need == DB_READ && store_schema_version(cli->st) == 0)
-		return fail(cli, ORR_NOINPUT,
+		return cli_fail(cli, ORR_NOINPUT,
 			    xasprintf("%s is not an orrery database (create one with: orrery --db %s "
 				      "init)", cli->db_path, cli->db_path));
+	if (need == DB_READ && store_schema_version(cli->st) < schema_migration_count)
+		return cli_fail(cli, ORR_DATAERR,
+				xasprintf("%s was made by an older orrery; bring it up to date with: "
+					  "orrery --db %s init", cli->db_path, cli->db_path));
 	return ORR_OK;
 }
 
@@ -549,10 +608,13 @@ static int prepare(struct cli *cli, const struct cli_command *c, int argc, char 
 	}
 	const char *fmt = cli_args_get(&cli->args, "format");
 	if (fmt && strcmp(c->name, "ingest") != 0) {
-		if (strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0)
-			return fail(cli, ORR_USAGE, xasprintf("%s: unknown --format \"%s\" (text or json)",
-							      c->name, fmt));
+		bool dot = strcmp(c->name, "subsystems") == 0 && strcmp(fmt, "dot") == 0;
+		if (strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0 && !dot)
+			return cli_fail(cli, ORR_USAGE,
+					xasprintf("%s: unknown --format \"%s\" (text or json%s)", c->name,
+						  fmt, strcmp(c->name, "subsystems") == 0 ? " or dot" : ""));
 		cli->json = strcmp(fmt, "json") == 0;
+		cli->dot = dot;
 	}
 	return ORR_OK;
 }
@@ -583,6 +645,10 @@ static int global_options(struct cli *cli, int argc, char **argv, int *i)
 			cli->db_path = argv[++*i];
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			cli->db_path = a + 5;
+		} else if (strcmp(a, "--rules") == 0 && *i + 1 < argc) {
+			cli->rules_dir = argv[++*i];
+		} else if (strncmp(a, "--rules=", 8) == 0) {
+			cli->rules_dir = a + 8;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(cli->out);
 			return -1;

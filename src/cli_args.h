@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#define CLI_MAX_OPTS 12
+#define CLI_MAX_OPTS 16
 
 struct cli_opt {
 	const char *name;   /* without the dashes */

@@ -2,6 +2,8 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +22,8 @@ struct store {
 	char *path;
 	struct stmt_slot *cache; /* grows: a statement in use is never evicted */
 	int ncached, capcached;
+	pthread_mutex_t *write_lock; /* shared by the connections of one process */
+	bool write_locked;
 };
 
 int store_busy_timeout_ms(void)
@@ -98,10 +102,111 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 	return stmt;
 }
 
+sqlite3_stmt *store_stmt_or_err(struct store *st, const char *sql, const char *what, char **err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	if (!s)
+		*err = store_errmsg(st, what);
+	return s;
+}
+
+enum orr_rc store_step_done(struct store *st, sqlite3_stmt *s, const char *what, char **err)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		sqlite3_reset(s);
+		return ORR_OK;
+	}
+	*err = store_errmsg(st, what);
+	sqlite3_reset(s);
+	return store_rc(rc);
+}
+
+void store_bind_text_or_null(sqlite3_stmt *s, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void store_bind_id_or_null(sqlite3_stmt *s, int i, int64_t id)
+{
+	if (id)
+		sqlite3_bind_int64(s, i, id);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static bool holds_json(const char *column)
+{
+	static const char *const suffixes[] = { "args", "result", "payload", "facts",
+						"action", "detail", "actions" };
+	size_t n = strlen(column);
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n >= k && strcmp(column + n - k, suffixes[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static json_t *column_json(sqlite3_stmt *s, int i)
+{
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_NULL:
+		return json_null();
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(s, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(s, i));
+	default: {
+		const char *text = (const char *)sqlite3_column_text(s, i);
+		json_t *j = holds_json(sqlite3_column_name(s, i)) ? json_loads(text, 0, NULL) : NULL;
+		if (!j)
+			j = json_string(text);
+		return j ? j : json_null();
+	}
+	}
+}
+
+json_t *store_row_json(sqlite3_stmt *s)
+{
+	json_t *row = json_object();
+	for (int i = 0; i < sqlite3_column_count(s); i++)
+		json_object_set_new(row, sqlite3_column_name(s, i), column_json(s, i));
+	return row;
+}
+
+enum orr_rc store_rows_json(struct store *st, sqlite3_stmt *s, const char *what, json_t **out,
+			    char **err)
+{
+	*out = json_array();
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(*out, store_row_json(s));
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return ORR_OK;
+	*err = store_errmsg(st, what);
+	json_decref(*out);
+	*out = NULL;
+	return store_rc(rc);
+}
+
 /* Run a statement with no result rows and no parameters. */
 static int exec(struct store *st, const char *sql)
 {
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+enum orr_rc store_exec(struct store *st, const char *sql, char **err)
+{
+	int rc = exec(st, sql);
+	if (rc == SQLITE_OK)
+		return ORR_OK;
+	*err = store_errmsg(st, sql);
+	return store_rc(rc);
 }
 
 static enum orr_rc configure(struct store *st, enum store_access access, char **err)
@@ -196,11 +301,29 @@ void store_close(struct store *st)
 	free(st);
 }
 
+void store_share_write_lock(struct store *st, pthread_mutex_t *lock)
+{
+	st->write_lock = lock;
+}
+
+static void unlock_writer(struct store *st)
+{
+	if (st->write_lock && st->write_locked) {
+		st->write_locked = false;
+		pthread_mutex_unlock(st->write_lock);
+	}
+}
+
 enum orr_rc store_begin(struct store *st, char **err)
 {
+	if (st->write_lock && !st->write_locked) {
+		pthread_mutex_lock(st->write_lock);
+		st->write_locked = true;
+	}
 	int rc = exec(st, "BEGIN IMMEDIATE");
 	if (rc != SQLITE_OK) {
 		*err = store_errmsg(st, "cannot start a transaction");
+		unlock_writer(st);
 		return store_rc(rc);
 	}
 	return ORR_OK;
@@ -214,6 +337,7 @@ enum orr_rc store_commit(struct store *st, char **err)
 		store_rollback(st);
 		return store_rc(rc);
 	}
+	unlock_writer(st);
 	return ORR_OK;
 }
 
@@ -221,6 +345,7 @@ void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK");
+	unlock_writer(st);
 }
 
 /* Whether migration `name` is recorded. */

@@ -5,6 +5,7 @@
 #ifndef ORR_STORE_H
 #define ORR_STORE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,11 +30,21 @@ enum orr_rc store_migrate(struct store *st, int *applied, char **err);
 /* How many migrations the database has applied. */
 int store_schema_version(struct store *st);
 
+/* Connections of one process that write concurrently (the runner's
+ * threads) share a mutex taken by store_begin and released by commit or
+ * rollback: they queue in-process instead of sleeping in SQLite's busy
+ * handler.  Other processes still meet the busy timeout. */
+void store_share_write_lock(struct store *st, pthread_mutex_t *lock);
+
 /* A write transaction taken immediately, so a second writer waits for the
  * busy timeout up front rather than failing half-way. */
 enum orr_rc store_begin(struct store *st, char **err);
 enum orr_rc store_commit(struct store *st, char **err);
 void store_rollback(struct store *st);
+
+/* Run constant SQL with no parameters and no rows (SAVEPOINT x, RELEASE
+ * x): never SQL built from data. */
+enum orr_rc store_exec(struct store *st, const char *sql, char **err);
 
 /* A read-only ad-hoc query for operators: calls row() once with the column
  * names (is_header true), then once per row.  Values are text or NULL. */

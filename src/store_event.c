@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "store_internal.h"
 #include "xalloc.h"
 
@@ -12,7 +13,7 @@ enum orr_rc event_list(struct store *st, const char *type, int64_t since, long l
 {
 	/* "order.*" selects by prefix; the pattern is bound, never spliced. */
 	sqlite3_stmt *s = store_stmt(st,
-		"SELECT id, time, type, entity, entity_id, payload FROM events "
+		"SELECT id, time, type, entity, entity_id, payload, cause_id, depth FROM events "
 		"WHERE id > ?1 AND (?2 IS NULL OR type = ?2 OR (?3 IS NOT NULL AND "
 		"substr(type, 1, length(?3)) = ?3)) ORDER BY id "
 		"LIMIT CASE WHEN ?4 > 0 THEN ?4 ELSE -1 END");
@@ -39,6 +40,8 @@ enum orr_rc event_list(struct store *st, const char *type, int64_t since, long l
 			.entity = (const char *)sqlite3_column_text(s, 3),
 			.entity_id = sqlite3_column_int64(s, 4),
 			.payload = (const char *)sqlite3_column_text(s, 5),
+			.cause_id = sqlite3_column_int64(s, 6),
+			.depth = sqlite3_column_int(s, 7),
 		};
 		fn(ctx, &ev);
 	}
@@ -49,4 +52,27 @@ enum orr_rc event_list(struct store *st, const char *type, int64_t since, long l
 		return ORR_OK;
 	*err = store_errmsg(st, "cannot read events");
 	return store_rc(rc);
+}
+
+enum orr_rc event_append(struct store *st, const struct event_new *ev, int64_t now_ms,
+			 int64_t *id, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO events (time, type, entity, entity_id, payload, cause_id, depth) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "cannot append an event", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	char now[CLOCK_TEXT_LEN];
+	clock_format(now_ms, now);
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, ev->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, ev->entity ? ev->entity : "", -1, SQLITE_STATIC);
+	store_bind_id_or_null(s, 4, ev->entity_id);
+	sqlite3_bind_text(s, 5, ev->payload ? ev->payload : "{}", -1, SQLITE_STATIC);
+	store_bind_id_or_null(s, 6, ev->cause_id);
+	sqlite3_bind_int(s, 7, ev->depth);
+	enum orr_rc rc = store_step_done(st, s, "cannot append an event", err);
+	if (rc == ORR_OK && id)
+		*id = sqlite3_last_insert_rowid(store_sqlite(st));
+	return rc;
 }

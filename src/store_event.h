@@ -11,6 +11,8 @@ struct store;
 struct event_row {
 	int64_t id, entity_id;
 	const char *time, *type, *entity, *payload;
+	int64_t cause_id; /* the event that led to this one, or 0 */
+	int depth;        /* how many causes lead back to an outside event */
 };
 typedef void (*event_fn)(void *ctx, const struct event_row *ev);
 
@@ -18,5 +20,17 @@ typedef void (*event_fn)(void *ctx, const struct event_row *ev);
  * prefix), oldest first, at most limit (0: all). */
 enum orr_rc event_list(struct store *st, const char *type, int64_t since, long limit,
 		       event_fn fn, void *ctx, char **err);
+
+/* Append one event (time: now when NULL).  entity_id and cause_id 0 are
+ * stored as NULL. */
+struct event_new {
+	const char *type, *entity;
+	int64_t entity_id;
+	const char *payload; /* JSON text; NULL: {} */
+	int64_t cause_id;
+	int depth;
+};
+enum orr_rc event_append(struct store *st, const struct event_new *ev, int64_t now_ms,
+			 int64_t *id, char **err);
 
 #endif

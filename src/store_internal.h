@@ -18,4 +18,22 @@ enum orr_rc store_rc(int sqlite_rc);
 /* The connection's last error as an allocated message with a prefix. */
 char *store_errmsg(struct store *st, const char *what);
 
+/* The cached statement for sql, or NULL with *err "what: ..." set. */
+sqlite3_stmt *store_stmt_or_err(struct store *st, const char *sql, const char *what, char **err);
+/* Step a statement that returns no rows and reset it: ORR_OK, or *err set. */
+enum orr_rc store_step_done(struct store *st, sqlite3_stmt *s, const char *what, char **err);
+/* Bind text, or NULL when s is NULL; an id, or NULL when it is 0. */
+void store_bind_text_or_null(sqlite3_stmt *s, int i, const char *text);
+void store_bind_id_or_null(sqlite3_stmt *s, int i, int64_t id);
+
+/* The current row as a JSON object keyed by column name; columns named
+ * like *args, *result, *payload, *facts, *action, *detail or *actions hold
+ * JSON text and are embedded as JSON. */
+struct json_t;
+struct json_t *store_row_json(sqlite3_stmt *s);
+/* Step s to the end: every row as an object of a new JSON array in *out,
+ * then reset it.  On error *out is NULL and *err says "what: ...". */
+enum orr_rc store_rows_json(struct store *st, sqlite3_stmt *s, const char *what,
+			    struct json_t **out, char **err);
+
 #endif

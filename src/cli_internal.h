@@ -1,0 +1,63 @@
+/* cli_internal.h - shared by the files of the command line: the command
+ * table's shape and the helpers every command uses. */
+#ifndef ORR_CLI_INTERNAL_H
+#define ORR_CLI_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli_args.h"
+#include "rules.h"
+
+enum db_need { DB_NONE, DB_READ, DB_WRITE };
+
+struct cli {
+	FILE *out, *errs;
+	const char *db_path;
+	struct store *st;
+	struct cli_args args;
+	bool json;
+	bool dot;              /* subsystems --format dot */
+	const char *rules_dir; /* --rules DIR, else rules/ beside the database */
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	const char *help;
+	enum db_need db;
+	struct cli_opt opts[CLI_MAX_OPTS];
+	int (*run)(struct cli *cli);
+};
+
+#define OPT_FORMAT_OUT { "format", true, NULL }
+#define OPT_HELP { "help", false, NULL }
+
+/* Print "orrery: msg" to errs, free msg, return rc. */
+int cli_fail(struct cli *cli, int rc, char *msg);
+/* Print a JSON value to out and release it. */
+void cli_emit_json(struct cli *cli, json_t *j);
+/* A non-negative integer option value, or -1 when malformed. */
+long long cli_count(const char *s);
+
+/* Make sure a writable database has every migration applied. */
+int cli_migrated(struct cli *cli);
+/* rules/ beside the database, unless --rules says otherwise; caller frees. */
+char *cli_rules_dir(const struct cli *cli);
+/* The operator's rules: compiled-in defaults plus --rules DIR (else rules/
+ * beside the database).  Problems are printed; returns 0 or ORR_DATAERR. */
+int cli_load_rules(struct cli *cli, struct rule_set *set);
+/* The value of a numeric option (default when absent), or -1 with a
+ * message printed when malformed. */
+long long cli_number(struct cli *cli, const char *option, long long fallback);
+/* The positional argument i as an id (> 0), or -1 with a message printed. */
+long long cli_id_arg(struct cli *cli, int i, const char *what);
+
+/* The decision layer's commands: subsystems, rules, approvals (cli_rules.c);
+ * jobs, run, tasks (cli_jobs.c). */
+extern const struct cli_command cli_rules_commands[], cli_jobs_commands[];
+extern const int cli_rules_ncommands, cli_jobs_ncommands;
+
+#endif

@@ -1,0 +1,596 @@
+/* cli_rules.c - `subsystems`, `rules` and `approvals`. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "approvals.h"
+#include "cli_internal.h"
+#include "clock.h"
+#include "engine_report.h"
+#include "operator.h"
+#include "store.h"
+#include "store_approval.h"
+#include "store_subsys.h"
+#include "subsystem.h"
+#include "xalloc.h"
+
+/* The verb of a command with sub-commands: pos[0], or the default. */
+static const char *verb(struct cli *cli, const char *fallback)
+{
+	return cli->args.npos > 0 ? cli->args.pos[0] : fallback;
+}
+
+static int unknown_verb(struct cli *cli, const char *cmd, const char *verbs)
+{
+	return cli_fail(cli, ORR_USAGE,
+			xasprintf("%s: unknown action \"%s\" (%s)", cmd, verb(cli, ""), verbs));
+}
+
+/* --- subsystems ------------------------------------------------------------ */
+
+static json_t *string_list(const char *const *v)
+{
+	json_t *a = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static json_t *subsystem_json(const struct subsystem *s, const struct subsys_state *st)
+{
+	json_t *kinds = json_array();
+	for (size_t k = 0; k < s->nkinds; k++)
+		json_array_append_new(kinds, json_pack("{ssss}", "name", s->kinds[k].name, "summary",
+						       s->kinds[k].summary));
+	const struct retry_policy *r = &s->retry;
+	const struct breaker_policy *b = &s->breaker;
+	json_t *j = json_pack("{sssssososo}", "name", s->name, "purpose", s->purpose, "consumes",
+			      string_list(s->consumes), "produces", string_list(s->produces),
+			      "job_kinds", kinds);
+	json_object_set_new(j, "retry", json_pack("{sisIsI}", "max_attempts", r->max_attempts,
+						  "base_ms", (json_int_t)r->base_ms, "cap_ms",
+						  (json_int_t)r->cap_ms));
+	json_object_set_new(j, "breaker_policy",
+			    json_pack("{sisisisIsI}", "consecutive", b->consecutive, "window_min",
+				      b->window_min, "ratio_pct", b->ratio_pct, "window_ms",
+				      (json_int_t)b->window_ms, "cooldown_ms", (json_int_t)b->cooldown_ms));
+	json_object_set_new(j, "fallback", json_string(s->fallback));
+	json_object_set_new(j, "paused", json_boolean(st->paused));
+	json_object_set_new(j, "breaker", json_string(breaker_state_name(st->breaker.state)));
+	return j;
+}
+
+/* The flows the rules declare: event type -> rule -> job kind or event. */
+static json_t *rule_flows(const struct rule_set *rules)
+{
+	json_t *flows = json_array();
+	for (size_t i = 0; i < rules->n; i++) {
+		const struct rule *r = &rules->rules[i];
+		for (size_t a = 0; a < r->nactions; a++) {
+			const struct rule_action *act = &r->actions[a];
+			bool emit = act->kind == ACTION_EMIT;
+			json_array_append_new(flows, json_pack("{sssssssssb}", "rule", r->name, "on", r->on,
+							       "action", emit ? "emit" : "enqueue",
+							       "target", emit ? act->emit_type : act->job_kind,
+							       "approval", act->needs_approval));
+		}
+	}
+	return flows;
+}
+
+static void subsystems_text(struct cli *cli, json_t *subs, json_t *flows)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(subs, i, s) {
+		fprintf(cli->out, "%s — %s%s  [breaker %s]\n", json_string_value(json_object_get(s, "name")),
+			json_string_value(json_object_get(s, "purpose")),
+			json_is_true(json_object_get(s, "paused")) ? "  [PAUSED]" : "",
+			json_string_value(json_object_get(s, "breaker")));
+		size_t k;
+		json_t *kind;
+		json_array_foreach(json_object_get(s, "job_kinds"), k, kind)
+			fprintf(cli->out, "  job %-16s %s\n", json_string_value(json_object_get(kind, "name")),
+				json_string_value(json_object_get(kind, "summary")));
+		json_t *r = json_object_get(s, "retry");
+		fprintf(cli->out, "  retry: %lld attempts, backoff up to %lld ms doubling to %lld ms, "
+			"full jitter\n  fallback: %s\n\n",
+			(long long)json_integer_value(json_object_get(r, "max_attempts")),
+			(long long)json_integer_value(json_object_get(r, "base_ms")),
+			(long long)json_integer_value(json_object_get(r, "cap_ms")),
+			json_string_value(json_object_get(s, "fallback")));
+	}
+	fprintf(cli->out, "flows (from the rules):\n");
+	json_array_foreach(flows, i, s)
+		fprintf(cli->out, "  %s --[%s]--> %s %s%s\n", json_string_value(json_object_get(s, "on")),
+			json_string_value(json_object_get(s, "rule")),
+			json_string_value(json_object_get(s, "action")),
+			json_string_value(json_object_get(s, "target")),
+			json_is_true(json_object_get(s, "approval")) ? " (needs approval)" : "");
+}
+
+/* Graphviz: subsystems as boxes, event types as ellipses. */
+static void subsystems_dot(struct cli *cli, json_t *subs, json_t *flows)
+{
+	fprintf(cli->out, "digraph orrery {\n  rankdir=LR;\n  node [shape=box];\n");
+	size_t i, k;
+	json_t *s, *e;
+	json_array_foreach(subs, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		fprintf(cli->out, "  \"%s\";\n", name);
+		json_array_foreach(json_object_get(s, "produces"), k, e)
+			fprintf(cli->out, "  \"%s\" -> \"%s\";\n  \"%s\" [shape=ellipse];\n", name,
+				json_string_value(e), json_string_value(e));
+		json_array_foreach(json_object_get(s, "consumes"), k, e)
+			fprintf(cli->out, "  \"%s\" -> \"%s\";\n", json_string_value(e), name);
+	}
+	json_array_foreach(flows, i, s) {
+		const char *target = json_string_value(json_object_get(s, "target"));
+		bool emit = strcmp(json_string_value(json_object_get(s, "action")), "emit") == 0;
+		const struct subsystem *owner = NULL;
+		if (!emit)
+			subsystem_job_kind(target, &owner);
+		fprintf(cli->out, "  \"%s\" [shape=ellipse];\n  \"%s\" -> \"%s\" [label=\"%s\"];\n",
+			json_string_value(json_object_get(s, "on")),
+			json_string_value(json_object_get(s, "on")), owner ? owner->name : target,
+			json_string_value(json_object_get(s, "rule")));
+	}
+	fprintf(cli->out, "}\n");
+}
+
+/* The stored state when there is a database; the defaults otherwise. */
+static struct store *open_if_present(struct cli *cli)
+{
+	struct stat sb;
+	struct store *st = NULL;
+	char *err = NULL;
+	if (stat(cli->db_path, &sb) != 0 ||
+	    store_open(cli->db_path, STORE_READONLY, &st, &err) != ORR_OK) {
+		free(err);
+		return NULL;
+	}
+	return st;
+}
+
+static json_t *registry_json(struct store *st)
+{
+	size_t n;
+	const struct subsystem *const *all = subsystem_all(&n);
+	json_t *subs = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct subsys_state ss = { .name = all[i]->name };
+		char *err = NULL;
+		if (st && subsys_state_load(st, all[i]->name, &ss, &err) != ORR_OK)
+			free(err);
+		json_array_append_new(subs, subsystem_json(all[i], &ss));
+	}
+	return subs;
+}
+
+static int subsystems_list(struct cli *cli)
+{
+	struct rule_set rules = { 0 };
+	int rc = cli_load_rules(cli, &rules);
+	if (rc != ORR_OK)
+		return rc;
+	struct store *st = open_if_present(cli);
+	json_t *subs = registry_json(st);
+	store_close(st);
+	json_t *flows = rule_flows(&rules);
+	if (cli->json)
+		cli_emit_json(cli, json_pack("{soso}", "subsystems", json_incref(subs), "flows",
+					     json_incref(flows)));
+	else if (cli->dot)
+		subsystems_dot(cli, subs, flows);
+	else
+		subsystems_text(cli, subs, flows);
+	json_decref(subs);
+	json_decref(flows);
+	rule_set_free(&rules);
+	return ORR_OK;
+}
+
+static int subsystems_pause(struct cli *cli, bool paused)
+{
+	if (cli->args.npos < 2 || !subsystem_find(cli->args.pos[1]))
+		return cli_fail(cli, ORR_USAGE, xasprintf("subsystems: %s which subsystem? (see "
+							  "`orrery subsystems`)",
+							  paused ? "pause" : "resume"));
+	char *err = NULL;
+	struct store *st = NULL;
+	int rc = store_open(cli->db_path, STORE_READWRITE, &st, &err);
+	if (rc == ORR_OK)
+		cli->st = st;
+	if (rc == ORR_OK && (rc = cli_migrated(cli)) != ORR_OK)
+		return rc;
+	if (rc == ORR_OK)
+		rc = subsys_set_paused(st, subsystem_find(cli->args.pos[1])->name, paused,
+				       clock_now(&clock_system), &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	fprintf(cli->out, "%s %s\n", cli->args.pos[1], paused ? "paused" : "resumed");
+	return ORR_OK;
+}
+
+static int cmd_subsystems(struct cli *cli)
+{
+	const char *v = verb(cli, "list");
+	if (strcmp(v, "list") == 0)
+		return subsystems_list(cli);
+	if (strcmp(v, "pause") == 0 || strcmp(v, "resume") == 0)
+		return subsystems_pause(cli, strcmp(v, "pause") == 0);
+	return unknown_verb(cli, "subsystems", "list, pause NAME, resume NAME");
+}
+
+/* --- rules ----------------------------------------------------------------- */
+
+static int print_diags(struct cli *cli, struct rule_diags *d, size_t nrules)
+{
+	if (cli->json) {
+		json_t *errs = json_array();
+		for (size_t i = 0; i < d->n; i++)
+			json_array_append_new(errs, json_pack("{sssisiss}", "file", d->v[i].file, "line",
+							      d->v[i].line, "column", d->v[i].col,
+							      "message", d->v[i].msg));
+		cli_emit_json(cli, json_pack("{sIso}", "rules", (json_int_t)nrules, "errors", errs));
+	} else {
+		for (size_t i = 0; i < d->n; i++)
+			fprintf(cli->errs, "%s:%d:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].col,
+				d->v[i].msg);
+		if (d->n == 0)
+			fprintf(cli->out, "%zu rule%s OK\n", nrules, nrules == 1 ? "" : "s");
+	}
+	return d->n ? ORR_DATAERR : ORR_OK;
+}
+
+static int rules_check(struct cli *cli)
+{
+	struct rule_set set = { 0 };
+	struct rule_diags diags = { 0 };
+	if (cli->args.npos > 1) {
+		rules_load_path(&set, cli->args.pos[1], subsystem_kind_known, &diags);
+	} else {
+		char *dir = cli_rules_dir(cli);
+		rules_load(&set, dir, subsystem_kind_known, &diags);
+		free(dir);
+	}
+	int rc = print_diags(cli, &diags, diags.n ? 0 : set.n);
+	rule_diags_free(&diags);
+	rule_set_free(&set);
+	return rc;
+}
+
+static json_t *rule_json(const struct rule *r)
+{
+	json_t *j = json_pack("{sssssssisbsssi}", "name", r->name, "description",
+			      r->description ? r->description : "", "on", r->on, "priority",
+			      r->priority, "enabled", r->enabled, "file", r->file, "line", r->line);
+	json_object_set_new(j, "group", r->group ? json_string(r->group) : json_null());
+	json_t *inh = json_array();
+	for (size_t i = 0; i < r->ninhibits; i++)
+		json_array_append_new(inh, json_string(r->inhibits[i]));
+	json_object_set_new(j, "inhibits", inh);
+	json_t *acts = json_array();
+	for (size_t i = 0; i < r->nactions; i++) {
+		const struct rule_action *a = &r->actions[i];
+		json_array_append_new(acts, a->kind == ACTION_EMIT
+			? json_pack("{ss}", "emit", a->emit_type)
+			: json_pack("{sssb}", "enqueue", a->job_kind, "approval", a->needs_approval));
+	}
+	json_object_set_new(j, "actions", acts);
+	return j;
+}
+
+static void rule_text(struct cli *cli, const struct rule *r)
+{
+	fprintf(cli->out, "%-28s on %-20s prio %-4d %s%s%s  %s:%d\n", r->name, r->on, r->priority,
+		r->enabled ? "" : "[disabled] ", r->group ? "group " : "", r->group ? r->group : "",
+		r->file, r->line);
+	for (size_t i = 0; i < r->nactions; i++) {
+		const struct rule_action *a = &r->actions[i];
+		if (a->kind == ACTION_EMIT)
+			fprintf(cli->out, "    emit %s\n", a->emit_type);
+		else
+			fprintf(cli->out, "    enqueue %s%s\n", a->job_kind,
+				a->needs_approval ? " (needs approval)" : "");
+	}
+}
+
+static int rules_list(struct cli *cli)
+{
+	struct rule_set set = { 0 };
+	int rc = cli_load_rules(cli, &set);
+	if (rc != ORR_OK)
+		return rc;
+	json_t *all = json_array();
+	for (size_t i = 0; i < set.n; i++) {
+		if (cli->json)
+			json_array_append_new(all, rule_json(&set.rules[i]));
+		else
+			rule_text(cli, &set.rules[i]);
+	}
+	if (cli->json)
+		cli_emit_json(cli, all);
+	else
+		json_decref(all);
+	rule_set_free(&set);
+	return ORR_OK;
+}
+
+/* A read-only connection for the reports; the database must exist. */
+static int open_read(struct cli *cli)
+{
+	char *err = NULL;
+	int rc = store_open(cli->db_path, STORE_READONLY, &cli->st, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (store_schema_version(cli->st) == 0)
+		return cli_fail(cli, ORR_NOINPUT, xasprintf("%s is not an orrery database", cli->db_path));
+	return ORR_OK;
+}
+
+static void explain_text(struct cli *cli, json_t *x)
+{
+	json_t *ev = json_object_get(x, "event");
+	fprintf(cli->out, "event %lld %s (%s %lld) at %s\n",
+		(long long)json_integer_value(json_object_get(ev, "id")),
+		json_string_value(json_object_get(ev, "type")),
+		json_string_value(json_object_get(ev, "entity")),
+		(long long)json_integer_value(json_object_get(ev, "entity_id")),
+		json_string_value(json_object_get(ev, "time")));
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(x, "rules"), i, r) {
+		const char *v = json_string_value(json_object_get(r, "verdict"));
+		fprintf(cli->out, "  %-28s %s", json_string_value(json_object_get(r, "rule")), v);
+		if (json_object_get(r, "miss"))
+			fprintf(cli->out, ": %s",
+				json_string_value(json_object_get(json_object_get(r, "miss"), "text")));
+		if (json_object_get(r, "reason"))
+			fprintf(cli->out, ": %s", json_string_value(json_object_get(r, "reason")));
+		fputc('\n', cli->out);
+	}
+	fprintf(cli->out, "recorded when handled:\n");
+	json_array_foreach(json_object_get(x, "recorded"), i, r) {
+		char *acts = json_dumps(json_object_get(r, "actions"), JSON_COMPACT);
+		fprintf(cli->out, "  %-28s %s %s%s\n", json_string_value(json_object_get(r, "rule")),
+			json_string_value(json_object_get(r, "outcome")), acts,
+			json_is_string(json_object_get(r, "reason")) ? "" : "");
+		free(acts);
+	}
+}
+
+static int rules_explain(struct cli *cli)
+{
+	long long id = cli_id_arg(cli, 1, "event");
+	if (id < 0)
+		return ORR_USAGE;
+	struct rule_set set = { 0 };
+	int rc = cli_load_rules(cli, &set);
+	if (rc == ORR_OK)
+		rc = open_read(cli);
+	json_t *x = NULL;
+	char *err = NULL;
+	if (rc == ORR_OK && (rc = engine_explain(cli->st, &set, id, &x, &err)) != ORR_OK)
+		rc = cli_fail(cli, rc, err);
+	if (rc == ORR_OK && cli->json)
+		cli_emit_json(cli, x);
+	else if (rc == ORR_OK) {
+		explain_text(cli, x);
+		json_decref(x);
+	}
+	rule_set_free(&set);
+	return rc;
+}
+
+static void backtest_text(struct cli *cli, json_t *b)
+{
+	fprintf(cli->out, "replayed %lld events\n",
+		(long long)json_integer_value(json_object_get(b, "events")));
+	const char *sections[] = { "changed", "unchanged" };
+	for (int s = 0; s < 2; s++) {
+		json_t *rows = json_object_get(b, sections[s]);
+		fprintf(cli->out, "%s (%zu):\n", sections[s], json_array_size(rows));
+		size_t i;
+		json_t *r;
+		json_array_foreach(rows, i, r) {
+			char *ex = json_dumps(json_object_get(r, "examples"), JSON_COMPACT);
+			fprintf(cli->out, "  %-28s %-28s current %6lld  candidate %6lld  examples %s\n",
+				json_string_value(json_object_get(r, "rule")),
+				json_string_value(json_object_get(r, "action")),
+				(long long)json_integer_value(json_object_get(r, "current")),
+				(long long)json_integer_value(json_object_get(r, "candidate")), ex);
+			free(ex);
+		}
+	}
+}
+
+static int load_candidate(struct cli *cli, const char *path, struct rule_set *set)
+{
+	struct rule_diags diags = { 0 };
+	rules_load_path(set, path, subsystem_kind_known, &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(cli->errs, "%s:%d:%d: %s\n", diags.v[i].file, diags.v[i].line, diags.v[i].col,
+			diags.v[i].msg);
+	int rc = diags.n ? ORR_DATAERR : ORR_OK;
+	rule_diags_free(&diags);
+	return rc;
+}
+
+static int rules_backtest(struct cli *cli)
+{
+	if (cli->args.npos < 2)
+		return cli_fail(cli, ORR_USAGE, xstrdup("rules backtest: which rules? give a file or "
+							 "directory"));
+	struct rule_set cur = { 0 }, cand = { 0 };
+	int rc = cli_load_rules(cli, &cur);
+	if (rc == ORR_OK)
+		rc = load_candidate(cli, cli->args.pos[1], &cand);
+	if (rc == ORR_OK)
+		rc = open_read(cli);
+	json_t *b = NULL;
+	char *err = NULL;
+	if (rc == ORR_OK && (rc = engine_backtest(cli->st, &cur, &cand,
+						  cli_args_get(&cli->args, "since"), &b, &err)) != ORR_OK)
+		rc = cli_fail(cli, rc, err);
+	if (rc == ORR_OK && cli->json)
+		cli_emit_json(cli, b);
+	else if (rc == ORR_OK) {
+		backtest_text(cli, b);
+		json_decref(b);
+	}
+	rule_set_free(&cur);
+	rule_set_free(&cand);
+	return rc;
+}
+
+static int cmd_rules(struct cli *cli)
+{
+	const char *v = verb(cli, "list");
+	if (strcmp(v, "check") == 0)
+		return rules_check(cli);
+	if (strcmp(v, "list") == 0)
+		return rules_list(cli);
+	if (strcmp(v, "explain") == 0)
+		return rules_explain(cli);
+	if (strcmp(v, "backtest") == 0)
+		return rules_backtest(cli);
+	return unknown_verb(cli, "rules", "check, list, explain, backtest");
+}
+
+/* --- approvals ------------------------------------------------------------- */
+
+static void approval_line(struct cli *cli, json_t *a)
+{
+	fprintf(cli->out, "%6lld  %-9s %-24s %s",
+		(long long)json_integer_value(json_object_get(a, "id")),
+		json_string_value(json_object_get(a, "state")),
+		json_string_value(json_object_get(a, "rule")),
+		json_string_value(json_object_get(a, "reason")));
+	if (json_is_string(json_object_get(a, "decided_by")))
+		fprintf(cli->out, "  (by %s)", json_string_value(json_object_get(a, "decided_by")));
+	fputc('\n', cli->out);
+}
+
+static int approvals_list(struct cli *cli)
+{
+	const char *state = cli_args_get(&cli->args, "state");
+	long long limit = cli_number(cli, "limit", 0);
+	if (limit < 0)
+		return ORR_USAGE;
+	json_t *all = NULL;
+	char *err = NULL;
+	int rc = approval_list(cli->st, state ? state : NULL, (long)limit, &all, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (cli->json) {
+		cli_emit_json(cli, all);
+		return ORR_OK;
+	}
+	size_t i;
+	json_t *a;
+	json_array_foreach(all, i, a)
+		approval_line(cli, a);
+	json_decref(all);
+	return ORR_OK;
+}
+
+static int approvals_show(struct cli *cli)
+{
+	long long id = cli_id_arg(cli, 1, "approval");
+	if (id < 0)
+		return ORR_USAGE;
+	json_t *a = NULL;
+	char *err = NULL;
+	int rc = approval_get(cli->st, id, &a, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (!cli->json) {
+		approval_line(cli, a);
+		/* the whole context is the point of showing one: print it all */
+		json_object_del(a, "id");
+	}
+	cli_emit_json(cli, a);
+	return ORR_OK;
+}
+
+static int approvals_decide_cmd(struct cli *cli, bool approve)
+{
+	long long id = cli_id_arg(cli, 1, "approval");
+	if (id < 0)
+		return ORR_USAGE;
+	int rc = cli_migrated(cli);
+	if (rc != ORR_OK)
+		return rc;
+	struct operator_id op;
+	operator_identify(&op);
+	int64_t job_id = 0;
+	char *err = NULL;
+	rc = approvals_decide(cli->st, id, approve, &op, cli_args_get(&cli->args, "note"),
+			      &clock_system, &job_id, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (cli->json)
+		cli_emit_json(cli, json_pack("{sIsssssI}", "approval", (json_int_t)id, "state",
+					     approve ? "approved" : "rejected", "by", op.name,
+					     "job_id", (json_int_t)job_id));
+	else if (approve)
+		fprintf(cli->out, "approval %lld approved by %s: job %lld queued\n", id, op.name,
+			(long long)job_id);
+	else
+		fprintf(cli->out, "approval %lld rejected by %s\n", id, op.name);
+	return ORR_OK;
+}
+
+static int cmd_approvals(struct cli *cli)
+{
+	const char *v = verb(cli, "list");
+	if (strcmp(v, "list") == 0)
+		return approvals_list(cli);
+	if (strcmp(v, "show") == 0)
+		return approvals_show(cli);
+	if (strcmp(v, "approve") == 0 || strcmp(v, "reject") == 0)
+		return approvals_decide_cmd(cli, strcmp(v, "approve") == 0);
+	return unknown_verb(cli, "approvals", "list, show ID, approve ID, reject ID");
+}
+
+/* --- the table ------------------------------------------------------------- */
+
+#define OPT_FORMAT_ANY { "format", true, NULL }
+
+const struct cli_command cli_rules_commands[] = {
+	{ "subsystems", "subsystems [list|pause NAME|resume NAME] [--format text|json|dot]",
+	  "the subsystem registry and the flows between subsystems",
+	  "Lists every subsystem: what it is for, the events it consumes and produces,\n"
+	  "its job kinds, retry policy, circuit breaker state and fallback; then the\n"
+	  "flows the rules declare.  --format dot draws the integration map for Graphviz.\n"
+	  "pause NAME stops workers from starting its jobs; resume NAME lets them.",
+	  DB_NONE, { OPT_FORMAT_ANY, OPT_HELP }, cmd_subsystems },
+	{ "rules", "rules [check [PATH]|list|explain EVENT_ID|backtest PATH [--since DATE]] "
+		   "[--format json]",
+	  "check, list, explain and backtest the decision rules",
+	  "check [PATH]       parse rule files; exit 65 with file:line:column: message\n"
+	  "                   for every problem (default: the defaults plus --rules DIR)\n"
+	  "list               the rules in force, with their actions\n"
+	  "explain EVENT_ID   for every rule: matched or not and, for a miss, the first\n"
+	  "                   failing condition with actual and expected values\n"
+	  "backtest PATH      replay stored events through the rules at PATH and the\n"
+	  "                   rules in force, with no side effects: per rule and action,\n"
+	  "                   counts under each and example events that differ\n"
+	  "  --since DATE     replay events at or after DATE (UTC, 2026-11-01 or ISO)",
+	  DB_NONE, { { "since", true, NULL }, OPT_FORMAT_OUT, OPT_HELP }, cmd_rules },
+	{ "approvals", "approvals [list|show ID|approve ID|reject ID] [--note TEXT] "
+		       "[--state S] [--limit N] [--format json]",
+	  "review and decide what the rules want approved",
+	  "list shows approvals newest first (--state pending|approved|rejected|expired);\n"
+	  "show ID prints one with its whole context: rule, event, facts, proposed job.\n"
+	  "approve ID enqueues the proposed job; reject ID drops it.  The decision records\n"
+	  "your login name, the SSH client address and --note.  When someone else decided\n"
+	  "first, or the approval expired, exit status is 1 and says who and when.",
+	  DB_WRITE,
+	  { { "note", true, NULL }, { "state", true, NULL }, { "limit", true, NULL },
+	    OPT_FORMAT_OUT, OPT_HELP },
+	  cmd_approvals },
+};
+
+const int cli_rules_ncommands = sizeof cli_rules_commands / sizeof *cli_rules_commands;

@@ -1,0 +1,183 @@
+/* jobs_admin.c - the operator's view of the queue. */
+#include "jobs_admin.h"
+
+#include <string.h>
+
+#include "jobs.h"
+#include "store_internal.h"
+#include "store_subsys.h"
+#include "subsystem.h"
+#include "xalloc.h"
+
+/* ?1 id (0: any), ?2 state, ?3 kind or "subsystem.*"; all bound, never spliced. */
+#define JOB_FILTER                                                                        \
+	"(?1 = 0 OR id = ?1) AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR kind = ?3 " \
+	"OR (substr(?3, -2) = '.*' AND substr(kind, 1, length(?3) - 1) = "                 \
+	"substr(?3, 1, length(?3) - 1)))"
+
+static const char *const job_states[] = { "queued", "running", "succeeded", "failed", "dead",
+					  "cancelled" };
+
+bool jobs_state_valid(const char *state)
+{
+	for (size_t i = 0; i < sizeof job_states / sizeof *job_states; i++)
+		if (strcmp(state, job_states[i]) == 0)
+			return true;
+	return false;
+}
+
+static void bind_filter(sqlite3_stmt *s, const struct job_filter *f)
+{
+	sqlite3_bind_int64(s, 1, f->id);
+	store_bind_text_or_null(s, 2, f->state);
+	store_bind_text_or_null(s, 3, f->kind);
+}
+
+enum orr_rc jobs_list(struct store *st, const struct job_filter *f, json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT id, kind, state, priority, attempts, max_attempts, progress, "
+		"idempotency_key AS key, run_after, created_at, started_at, finished_at, "
+		"last_error, entity, entity_id, event_id, rule, approval_id FROM jobs WHERE "
+		JOB_FILTER " ORDER BY id DESC LIMIT CASE WHEN ?4 > 0 THEN ?4 ELSE -1 END",
+		"cannot list jobs", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	bind_filter(s, f);
+	sqlite3_bind_int64(s, 4, f->limit);
+	return store_rows_json(st, s, "cannot list jobs", out, err);
+}
+
+static enum orr_rc job_logs(struct store *st, int64_t id, json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT at, line FROM job_logs WHERE job_id = ?1 ORDER BY id", "cannot read job logs",
+		err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, id);
+	return store_rows_json(st, s, "cannot read job logs", out, err);
+}
+
+enum orr_rc jobs_show(struct store *st, int64_t id, json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, "SELECT * FROM jobs WHERE id = ?1",
+					    "cannot read the job", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, id);
+	json_t *rows;
+	enum orr_rc rc = store_rows_json(st, s, "cannot read the job", &rows, err);
+	if (rc != ORR_OK)
+		return rc;
+	if (json_array_size(rows) == 0) {
+		json_decref(rows);
+		*err = xasprintf("no job %lld", (long long)id);
+		return ORR_NOINPUT;
+	}
+	*out = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	json_t *logs;
+	rc = job_logs(st, id, &logs, err);
+	if (rc == ORR_OK)
+		json_object_set_new(*out, "log", logs);
+	return rc;
+}
+
+static const char *const bulk_sql[] = {
+	[JOBS_RETRY] = "UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?4, "
+		       "last_error = NULL, finished_at = NULL "
+		       "WHERE state IN ('dead', 'failed', 'cancelled') AND " JOB_FILTER,
+	[JOBS_CANCEL] = "UPDATE jobs SET state = 'cancelled', finished_at = ?4, "
+			"last_error = 'cancelled by ' || ?5 "
+			"WHERE state IN ('queued', 'failed') AND " JOB_FILTER,
+	[JOBS_KILL] = "UPDATE jobs SET state = 'dead', finished_at = ?4, lease_owner = NULL, "
+		      "lease_until = NULL, last_error = 'killed by ' || ?5 "
+		      "WHERE state IN ('queued', 'failed', 'running') AND " JOB_FILTER,
+};
+
+enum orr_rc jobs_bulk(struct store *st, enum jobs_bulk op, const struct job_filter *f,
+		      const char *operator_name, int64_t now, int *changed, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, bulk_sql[op], "cannot change jobs", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	bind_filter(s, f);
+	sqlite3_bind_int64(s, 4, now);
+	if (op != JOBS_RETRY)
+		sqlite3_bind_text(s, 5, operator_name, -1, SQLITE_STATIC);
+	enum orr_rc rc = store_step_done(st, s, "cannot change jobs", err);
+	*changed = rc == ORR_OK ? sqlite3_changes(store_sqlite(st)) : 0;
+	return rc;
+}
+
+/* Subsystems whose jobs cannot start: paused or breaker open. */
+static char *held_subsystems(struct store *st, char **err)
+{
+	size_t n;
+	const struct subsystem *const *all = subsystem_all(&n);
+	json_t *held = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct subsys_state ss;
+		if (subsys_state_load(st, all[i]->name, &ss, err) != ORR_OK) {
+			json_decref(held);
+			return NULL;
+		}
+		if (ss.paused || ss.breaker.state == BREAKER_OPEN)
+			json_array_append_new(held, json_string(all[i]->name));
+	}
+	char *text = json_dumps(held, JSON_COMPACT);
+	json_decref(held);
+	return text;
+}
+
+static void count_state(struct jobs_counts *c, const char *state, long n)
+{
+	long *slot[] = { &c->queued, &c->running, &c->succeeded, &c->failed, &c->dead,
+			 &c->cancelled };
+	for (size_t i = 0; i < sizeof job_states / sizeof *job_states; i++)
+		if (strcmp(state, job_states[i]) == 0)
+			*slot[i] = n;
+}
+
+static enum orr_rc count_pending(struct store *st, int64_t now, struct jobs_counts *c, char **err)
+{
+	char *held = held_subsystems(st, err);
+	if (!held)
+		return ORR_SOFTWARE;
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT count(*), coalesce(sum(run_after <= ?1), 0) FROM jobs "
+		"WHERE state IN ('queued', 'failed') "
+		"AND subsystem NOT IN (SELECT value FROM json_each(?2))", "cannot count jobs", err);
+	if (!s) {
+		free(held);
+		return ORR_SOFTWARE;
+	}
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, held, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		c->pending = sqlite3_column_int64(s, 0);
+		c->ready = sqlite3_column_int64(s, 1);
+	}
+	enum orr_rc rc = store_step_done(st, s, "cannot count jobs", err);
+	free(held);
+	return rc;
+}
+
+enum orr_rc jobs_counts(struct store *st, int64_t now, struct jobs_counts *c, char **err)
+{
+	memset(c, 0, sizeof *c);
+	sqlite3_stmt *s = store_stmt_or_err(st, "SELECT state, count(*) FROM jobs GROUP BY state",
+					    "cannot count jobs", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		count_state(c, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		*err = store_errmsg(st, "cannot count jobs");
+		return store_rc(rc);
+	}
+	return count_pending(st, now, c, err);
+}

@@ -1,0 +1,308 @@
+/* runner.c - the engine loop on the main thread, workers on their own. */
+#include "runner.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "approvals.h"
+#include "engine.h"
+#include "jobs.h"
+#include "jobs_admin.h"
+#include "store.h"
+#include "store_firing.h"
+#include "xalloc.h"
+
+#define ENGINE_BATCH 512
+#define IDLE_WAIT_MS 50
+#define HOUSEKEEPING_MS 1000
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_signal = 1;
+}
+
+struct runner {
+	const char *db_path;
+	const struct run_options *opt;
+	const struct rule_set *rules;
+	char id[320];
+	pthread_mutex_t write_lock;
+	pthread_mutex_t wake_lock;
+	pthread_cond_t wake;
+	volatile sig_atomic_t stop; /* set by the main thread: workers wind down */
+	long finished;              /* under wake_lock */
+	char *worker_error;         /* first worker failure, under wake_lock */
+};
+
+/* --- workers --------------------------------------------------------------- */
+
+static void wait_for_work(struct runner *r)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += IDLE_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->wake_lock);
+	if (!r->stop)
+		pthread_cond_timedwait(&r->wake, &r->wake_lock, &until);
+	pthread_mutex_unlock(&r->wake_lock);
+}
+
+static void run_claimed(struct runner *r, struct job_ctx *jobs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct job_ctx *c = &jobs[i];
+		c->stop = &r->stop;
+		if (c->status != JOB_DONE || !c->kind) /* refused at claim: unknown kind */
+			continue;
+		if (r->stop) {
+			c->status = JOB_RELEASE; /* not started: back to the queue as it was */
+			continue;
+		}
+		c->status = c->kind->run(c);
+	}
+}
+
+static void worker_failed(struct runner *r, char *err)
+{
+	pthread_mutex_lock(&r->wake_lock);
+	if (!r->worker_error)
+		r->worker_error = err;
+	else
+		free(err);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->wake);
+	pthread_mutex_unlock(&r->wake_lock);
+}
+
+/* One pass: claim, run, record.  False when the worker must stop. */
+static bool work_once(struct runner *r, struct store *st, uint64_t *rnd)
+{
+	struct job_ctx *jobs;
+	int n;
+	char *err = NULL;
+	if (jobs_claim(st, &clock_system, r->id, r->opt->lease_ms, r->opt->batch, &jobs, &n,
+		       &err) != ORR_OK) {
+		worker_failed(r, err);
+		return false;
+	}
+	if (n == 0) {
+		wait_for_work(r);
+		return !r->stop;
+	}
+	run_claimed(r, jobs, n);
+	if (jobs_finish(st, &clock_system, jobs, n, rnd, &err) != ORR_OK) {
+		worker_failed(r, err);
+		return false;
+	}
+	pthread_mutex_lock(&r->wake_lock);
+	r->finished += n;
+	pthread_mutex_unlock(&r->wake_lock);
+	return true;
+}
+
+static void *worker_main(void *arg)
+{
+	struct runner *r = arg;
+	struct store *st = NULL;
+	char *err = NULL;
+	if (store_open(r->db_path, STORE_READWRITE, &st, &err) != ORR_OK) {
+		worker_failed(r, err);
+		return NULL;
+	}
+	store_share_write_lock(st, &r->write_lock);
+	uint64_t rnd = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&rnd;
+	while (!r->stop && work_once(r, st, &rnd))
+		;
+	store_close(st);
+	return NULL;
+}
+
+/* --- the main thread ------------------------------------------------------- */
+
+static void wake_workers(struct runner *r)
+{
+	pthread_mutex_lock(&r->wake_lock);
+	pthread_cond_broadcast(&r->wake);
+	pthread_mutex_unlock(&r->wake_lock);
+}
+
+static enum orr_rc housekeeping(struct store *st, struct run_report *rep, uint64_t *rnd,
+				char **err)
+{
+	int n = 0;
+	enum orr_rc rc = jobs_reclaim(st, &clock_system, rnd, &n, err);
+	rep->reclaimed += n;
+	if (rc == ORR_OK)
+		rc = approvals_expire(st, &clock_system, &n, err);
+	if (rc == ORR_OK)
+		rep->expired += n;
+	return rc;
+}
+
+static bool idle(struct store *st, char **err)
+{
+	struct jobs_counts c;
+	if (consumer_backlog(st, ENGINE_CONSUMER) != 0)
+		return false;
+	if (jobs_counts(st, clock_now(&clock_system), &c, err) != ORR_OK)
+		return false;
+	return c.running == 0 && c.pending == 0;
+}
+
+static void show_progress(struct runner *r, struct store *st, const struct run_report *rep)
+{
+	struct jobs_counts c;
+	char *err = NULL;
+	if (jobs_counts(st, clock_now(&clock_system), &c, &err) != ORR_OK) {
+		free(err);
+		return;
+	}
+	fprintf(r->opt->progress,
+		"\rrun: %ld events, jobs %ld queued %ld running %ld succeeded %ld failed %ld dead  ",
+		rep->events, c.queued, c.running, c.succeeded, c.failed, c.dead);
+	fflush(r->opt->progress);
+}
+
+static bool should_stop(struct runner *r, int64_t started)
+{
+	if (stop_signal || r->stop)
+		return true;
+	return r->opt->max_ms > 0 && clock_now(&clock_system) - started >= r->opt->max_ms;
+}
+
+/* The engine and housekeeping until a stop; the first error ends the run. */
+static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_report *rep,
+			     int64_t started, char **err)
+{
+	uint64_t rnd = (uint64_t)started;
+	int64_t last_house = 0;
+	enum orr_rc rc = ORR_OK;
+	while (rc == ORR_OK && !should_stop(r, started)) {
+		int64_t now = clock_now(&clock_system);
+		if (now - last_house >= HOUSEKEEPING_MS) {
+			rc = housekeeping(st, rep, &rnd, err);
+			if (r->opt->progress)
+				show_progress(r, st, rep);
+			last_house = now;
+		}
+		int handled = 0;
+		if (rc == ORR_OK)
+			rc = engine_step(st, r->rules, &clock_system, ENGINE_BATCH, &handled, err);
+		rep->events += handled;
+		if (handled > 0) {
+			wake_workers(r);
+			continue;
+		}
+		if (rc == ORR_OK && r->opt->until_idle && idle(st, err))
+			break;
+		if (rc == ORR_OK)
+			usleep(IDLE_WAIT_MS * 1000);
+	}
+	return rc;
+}
+
+static void runner_identify(struct runner *r, int64_t started, char *host, size_t hostsize)
+{
+	gethostname(host, hostsize - 1);
+	host[hostsize - 1] = '\0';
+	snprintf(r->id, sizeof r->id, "%s:%ld:%lld", host, (long)getpid(), (long long)started);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	stop_signal = 0;
+}
+
+static enum orr_rc start_workers(struct runner *r, pthread_t *threads, int *started, char **err)
+{
+	for (*started = 0; *started < r->opt->workers; (*started)++)
+		if (pthread_create(&threads[*started], NULL, worker_main, r) != 0) {
+			*err = xstrdup("cannot start a worker thread");
+			return ORR_SOFTWARE;
+		}
+	return ORR_OK;
+}
+
+static void stop_workers(struct runner *r, pthread_t *threads, int n)
+{
+	pthread_mutex_lock(&r->wake_lock);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->wake);
+	pthread_mutex_unlock(&r->wake_lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+}
+
+/* Register, run, and always unregister and hand back leases. */
+static enum orr_rc run_with(struct runner *r, struct store *st, struct run_report *rep,
+			    char **err)
+{
+	int64_t started = clock_now(&clock_system);
+	char host[256] = "";
+	runner_identify(r, started, host, sizeof host);
+	enum orr_rc rc = jobs_runner_register(st, r->id, host, (long)getpid(), started, err);
+	pthread_t *threads = xcalloc((size_t)r->opt->workers, sizeof *threads);
+	int nthreads = 0;
+	if (rc == ORR_OK)
+		rc = start_workers(r, threads, &nthreads, err);
+	if (rc == ORR_OK)
+		rc = main_loop(r, st, rep, started, err);
+	stop_workers(r, threads, nthreads);
+	free(threads);
+	if (rc == ORR_OK && r->worker_error) {
+		*err = r->worker_error;
+		r->worker_error = NULL;
+		rc = ORR_SOFTWARE;
+	}
+	int released = 0;
+	char *e2 = NULL;
+	if (jobs_release_owner(st, r->id, &released, &e2) != ORR_OK ||
+	    jobs_runner_unregister(st, r->id, &e2) != ORR_OK)
+		free(e2);
+	rep->finished = r->finished;
+	rep->elapsed_ms = clock_now(&clock_system) - started;
+	rep->interrupted = stop_signal != 0;
+	if (r->opt->progress)
+		fputc('\n', r->opt->progress);
+	return rc;
+}
+
+enum orr_rc runner_run(const char *db_path, const struct rule_set *rules,
+		       const struct run_options *opt, struct run_report *rep, char **err)
+{
+	struct runner r = { .db_path = db_path, .opt = opt, .rules = rules };
+	memset(rep, 0, sizeof *rep);
+	struct store *st = NULL;
+	enum orr_rc rc = store_open(db_path, STORE_READWRITE, &st, err);
+	if (rc != ORR_OK)
+		return rc;
+	pthread_mutex_init(&r.write_lock, NULL);
+	pthread_mutex_init(&r.wake_lock, NULL);
+	pthread_cond_init(&r.wake, NULL);
+	store_share_write_lock(st, &r.write_lock);
+	install_signals();
+	rc = run_with(&r, st, rep, err);
+	free(r.worker_error);
+	store_close(st);
+	pthread_cond_destroy(&r.wake);
+	pthread_mutex_destroy(&r.wake_lock);
+	pthread_mutex_destroy(&r.write_lock);
+	return rc;
+}
