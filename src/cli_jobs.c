@@ -10,6 +10,7 @@
 #include "operator.h"
 #include "runner.h"
 #include "store.h"
+#include "store_event.h"
 #include "store_task.h"
 #include "xalloc.h"
 
@@ -361,6 +362,72 @@ static int cmd_tasks(struct cli *cli)
 			xasprintf("tasks: unknown action \"%s\" (list, done ID)", v));
 }
 
+/* --- emit ----------------------------------------------------------------- */
+
+static bool event_type_valid(const char *t)
+{
+	size_t n = strlen(t);
+	return n > 0 && n < 128 && strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
+	       t[0] != '.' && t[n - 1] != '.';
+}
+
+static int emit_options(struct cli *cli, struct event_new *ev, long long *count)
+{
+	memset(ev, 0, sizeof *ev);
+	if (cli->args.npos != 1 || !event_type_valid(cli->args.pos[0]))
+		return cli_fail(cli, ORR_USAGE,
+				xstrdup("emit: give one event type of lowercase letters, digits, "
+					"'.', '_' and '-', such as product.flagged"));
+	ev->type = cli->args.pos[0];
+	ev->entity = cli_args_get(&cli->args, "entity");
+	long long id = cli_number(cli, "entity-id", 0);
+	*count = cli_number(cli, "count", 1);
+	if (id < 0 || *count < 1)
+		return cli_fail(cli, ORR_USAGE,
+				xstrdup("emit: --entity-id is a number, --count at least 1"));
+	ev->entity_id = id;
+	ev->payload = cli_args_get(&cli->args, "payload");
+	json_error_t je;
+	json_t *p = ev->payload ? json_loads(ev->payload, JSON_REJECT_DUPLICATES, &je) : NULL;
+	bool ok = !ev->payload || json_is_object(p);
+	json_decref(p);
+	if (!ok)
+		return cli_fail(cli, ORR_DATAERR, xstrdup("emit: --payload must be a JSON object"));
+	return ORR_OK;
+}
+
+static int cmd_emit(struct cli *cli)
+{
+	struct event_new ev;
+	long long count = 1;
+	int rc = emit_options(cli, &ev, &count);
+	if (rc == ORR_OK)
+		rc = cli_migrated(cli);
+	if (rc != ORR_OK)
+		return rc;
+	char *err = NULL;
+	int64_t now = clock_now(&clock_system), first = 0, id = 0;
+	rc = store_begin(cli->st, &err);
+	for (long long i = 0; rc == ORR_OK && i < count; i++) {
+		rc = event_append(cli->st, &ev, now, &id, &err);
+		if (i == 0)
+			first = id;
+	}
+	if (rc == ORR_OK)
+		rc = store_commit(cli->st, &err);
+	if (rc != ORR_OK) {
+		store_rollback(cli->st);
+		return cli_fail(cli, rc, err);
+	}
+	if (cli->json)
+		cli_emit_json(cli, json_pack("{sIsI}", "first_id", (json_int_t)first, "last_id",
+					     (json_int_t)id));
+	else
+		fprintf(cli->out, "event %lld%s%lld %s\n", (long long)first, count > 1 ? "-" : "",
+			count > 1 ? (long long)id : 0LL, ev.type);
+	return ORR_OK;
+}
+
 /* --- the table ------------------------------------------------------------- */
 
 const struct cli_command cli_jobs_commands[] = {
@@ -399,6 +466,15 @@ const struct cli_command cli_jobs_commands[] = {
 	  { { "workers", true, NULL }, { "until-idle", false, NULL }, { "max-seconds", true, NULL },
 	    { "lease-seconds", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_run },
+	{ "emit", "emit TYPE [--entity E] [--entity-id N] [--payload JSON] [--count N]",
+	  "append an event by hand, for the rules to handle",
+	  "Appends an event to the log as if a subsystem had produced it: for trying\n"
+	  "rules, replaying something by hand, scripts and benchmarks.  --count N\n"
+	  "appends N identical events in one transaction.",
+	  DB_WRITE,
+	  { { "entity", true, NULL }, { "entity-id", true, NULL }, { "payload", true, NULL },
+	    { "count", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
+	  cmd_emit },
 	{ "tasks", "tasks [list|done ID] [--state open|done] [--note TEXT] [--format json]",
 	  "work handed to people (dead jobs' fallback, manual.task jobs)",
 	  "list shows tasks newest first; done ID closes one, recording who and --note.",

@@ -514,32 +514,55 @@ static int approvals_show(struct cli *cli)
 	return ORR_OK;
 }
 
+/* Decide one approval; prints the outcome.  1 when someone else won. */
+static int decide_one(struct cli *cli, long long id, bool approve, const struct operator_id *op)
+{
+	int64_t job_id = 0;
+	char *err = NULL;
+	int rc = approvals_decide(cli->st, id, approve, op, cli_args_get(&cli->args, "note"),
+				  &clock_system, &job_id, &err);
+	if (rc != ORR_OK) {
+		fprintf(cli->errs, "orrery: %s\n", err);
+		free(err);
+		return rc;
+	}
+	if (cli->json)
+		return ORR_OK;
+	if (approve)
+		fprintf(cli->out, "approval %lld approved by %s: job %lld queued\n", id, op->name,
+			(long long)job_id);
+	else
+		fprintf(cli->out, "approval %lld rejected by %s\n", id, op->name);
+	return ORR_OK;
+}
+
+/* approve ID... / reject ID...: each decided on its own; the worst status wins. */
 static int approvals_decide_cmd(struct cli *cli, bool approve)
 {
-	long long id = cli_id_arg(cli, 1, "approval");
-	if (id < 0)
+	if (cli_id_arg(cli, 1, "approval") < 0)
 		return ORR_USAGE;
 	int rc = cli_migrated(cli);
 	if (rc != ORR_OK)
 		return rc;
 	struct operator_id op;
 	operator_identify(&op);
-	int64_t job_id = 0;
-	char *err = NULL;
-	rc = approvals_decide(cli->st, id, approve, &op, cli_args_get(&cli->args, "note"),
-			      &clock_system, &job_id, &err);
-	if (rc != ORR_OK)
-		return cli_fail(cli, rc, err);
+	json_t *won = json_array(), *lost = json_array();
+	int worst = ORR_OK;
+	for (int i = 1; i < cli->args.npos; i++) {
+		long long id = cli_id_arg(cli, i, "approval");
+		rc = id < 0 ? ORR_USAGE : decide_one(cli, id, approve, &op);
+		json_array_append_new(rc == ORR_OK ? won : lost, json_integer(id));
+		if (rc != ORR_OK && (worst == ORR_OK || worst == 1))
+			worst = rc;
+	}
 	if (cli->json)
-		cli_emit_json(cli, json_pack("{sIsssssI}", "approval", (json_int_t)id, "state",
-					     approve ? "approved" : "rejected", "by", op.name,
-					     "job_id", (json_int_t)job_id));
-	else if (approve)
-		fprintf(cli->out, "approval %lld approved by %s: job %lld queued\n", id, op.name,
-			(long long)job_id);
-	else
-		fprintf(cli->out, "approval %lld rejected by %s\n", id, op.name);
-	return ORR_OK;
+		cli_emit_json(cli, json_pack("{sssssoso}", "decision", approve ? "approved" : "rejected",
+					     "by", op.name, "decided", won, "not_decided", lost));
+	else {
+		json_decref(won);
+		json_decref(lost);
+	}
+	return worst;
 }
 
 static int cmd_approvals(struct cli *cli)
@@ -579,12 +602,12 @@ const struct cli_command cli_rules_commands[] = {
 	  "                   counts under each and example events that differ\n"
 	  "  --since DATE     replay events at or after DATE (UTC, 2026-11-01 or ISO)",
 	  DB_NONE, { { "since", true, NULL }, OPT_FORMAT_OUT, OPT_HELP }, cmd_rules },
-	{ "approvals", "approvals [list|show ID|approve ID|reject ID] [--note TEXT] "
+	{ "approvals", "approvals [list|show ID|approve ID...|reject ID...] [--note TEXT] "
 		       "[--state S] [--limit N] [--format json]",
 	  "review and decide what the rules want approved",
 	  "list shows approvals newest first (--state pending|approved|rejected|expired);\n"
 	  "show ID prints one with its whole context: rule, event, facts, proposed job.\n"
-	  "approve ID enqueues the proposed job; reject ID drops it.  The decision records\n"
+	  "approve ID... enqueues each proposed job; reject ID... drops them.  A decision records\n"
 	  "your login name, the SSH client address and --note.  When someone else decided\n"
 	  "first, or the approval expired, exit status is 1 and says who and when.",
 	  DB_WRITE,

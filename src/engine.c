@@ -94,8 +94,8 @@ static enum orr_rc enqueue_now(struct firing_run *fr, const struct rule_action *
 	struct job_spec spec = {
 		.kind = a->job_kind, .args = args_text, .key = key, .priority = a->priority,
 		.run_after = a->delay_ms ? fr->now + a->delay_ms : 0, .max_attempts = a->max_attempts,
-		.entity = fr->ev->entity, .entity_id = fr->ev->entity_id, .event_id = fr->ev->id,
-		.depth = fr->ev->depth, .rule = fr->rule->name,
+		.entity = *fr->ev->entity ? fr->ev->entity : NULL, .entity_id = fr->ev->entity_id,
+		.event_id = fr->ev->id, .depth = fr->ev->depth, .rule = fr->rule->name,
 	};
 	int64_t id = 0;
 	bool existed = false;

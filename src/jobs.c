@@ -424,7 +424,7 @@ static enum orr_rc update_leased(struct job_ctx *c, sqlite3_stmt *s, bool *held,
 
 static enum orr_rc job_event(struct job_ctx *c, const char *type, int64_t now, char **err)
 {
-	json_t *p = json_pack("{sIss*s*}", "job_id", (json_int_t)c->id, "kind",
+	json_t *p = json_pack("{sIssss?ss?}", "job_id", (json_int_t)c->id, "kind",
 			      c->kind ? c->kind->name : "unknown", "key", c->key, "error",
 			      c->status == JOB_DONE ? NULL : c->error);
 	if (c->status == JOB_DONE)
