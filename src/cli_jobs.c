@@ -256,7 +256,7 @@ static int run_options(struct cli *cli, struct run_options *o)
 					"--lease-seconds are whole seconds (lease at least 1)"));
 	*o = (struct run_options){ .workers = (int)workers,
 				   .until_idle = cli_args_get(&cli->args, "until-idle") != NULL,
-				   .max_ms = max_s * 1000, .lease_ms = lease_s * 1000, .batch = 64,
+				   .max_ms = max_s * 1000, .lease_ms = lease_s * 1000, .batch = 128,
 				   .progress = isatty(STDERR_FILENO) && !cli->json ? stderr : NULL };
 	return ORR_OK;
 }
@@ -422,9 +422,10 @@ static int cmd_emit(struct cli *cli)
 	if (cli->json)
 		cli_emit_json(cli, json_pack("{sIsI}", "first_id", (json_int_t)first, "last_id",
 					     (json_int_t)id));
+	else if (count > 1)
+		fprintf(cli->out, "event %lld-%lld %s\n", (long long)first, (long long)id, ev.type);
 	else
-		fprintf(cli->out, "event %lld%s%lld %s\n", (long long)first, count > 1 ? "-" : "",
-			count > 1 ? (long long)id : 0LL, ev.type);
+		fprintf(cli->out, "event %lld %s\n", (long long)first, ev.type);
 	return ORR_OK;
 }
 

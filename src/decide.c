@@ -15,7 +15,6 @@ void decide_event_copy(struct decide_event *ev, const struct event_row *row)
 		.id = row->id, .entity_id = row->entity_id, .cause_id = row->cause_id,
 		.depth = row->depth, .time = xstrdup(row->time), .type = xstrdup(row->type),
 		.entity = xstrdup(row->entity), .payload = xstrdup(row->payload),
-		.time_ms = clock_parse(row->time),
 	};
 }
 

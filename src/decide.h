@@ -14,7 +14,8 @@ struct store;
 
 /* An event, owned (copied out of the row that was read). */
 struct decide_event {
-	int64_t id, entity_id, cause_id, time_ms;
+	int64_t id, entity_id, cause_id;
+	int64_t time_ms; /* parsed from time only where needed (replays) */
 	int depth;
 	char *time, *type, *entity, *payload;
 };

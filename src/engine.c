@@ -49,50 +49,90 @@ struct firing_run {
 	char *why;    /* set when an action could not be built: the firing fails */
 };
 
-static json_t *proposed_job(const struct firing_run *fr, const struct rule_action *a,
-			    json_t *args, const char *key)
+/* One action with its templates expanded: built before anything is
+ * written, so a firing that cannot be built leaves nothing half-done. */
+struct built_action {
+	const struct rule_action *a;
+	json_t *args;    /* enqueue */
+	char *key;
+	bool gated;      /* waits for an approval */
+	char *reason;
+	json_t *payload; /* emit */
+};
+
+static void built_free(struct built_action *b)
 {
-	json_t *j = json_pack("{sssOsisIsi}", "kind", a->job_kind, "args", args, "priority",
+	json_decref(b->args);
+	json_decref(b->payload);
+	free(b->key);
+	free(b->reason);
+}
+
+static bool build_enqueue(struct firing_run *fr, const struct rule_action *a,
+			  struct built_action *b)
+{
+	const struct facts *facts = &fr->facts->facts;
+	b->args = tmpl_expand(a->args, facts, &fr->why);
+	if (!b->args)
+		return false;
+	if (a->key && !(b->key = tmpl_expand_string(a->key, facts, &fr->why)))
+		return false;
+	b->gated = a->needs_approval && (!a->approval_when || cond_eval(a->approval_when, facts, NULL));
+	return !b->gated || (b->reason = tmpl_expand_string(a->approval_reason, facts, &fr->why));
+}
+
+static bool build_action(struct firing_run *fr, const struct rule_action *a,
+			 struct built_action *b)
+{
+	*b = (struct built_action){ .a = a };
+	if (a->kind == ACTION_ENQUEUE)
+		return build_enqueue(fr, a, b);
+	b->payload = tmpl_expand(a->emit_payload, &fr->facts->facts, &fr->why);
+	return b->payload != NULL;
+}
+
+static json_t *proposed_job(const struct firing_run *fr, const struct built_action *b)
+{
+	const struct rule_action *a = b->a;
+	json_t *j = json_pack("{sssOsisIsi}", "kind", a->job_kind, "args", b->args, "priority",
 			      a->priority, "delay_ms", (json_int_t)a->delay_ms, "max_attempts",
 			      a->max_attempts);
-	json_object_set_new(j, "key", key ? json_string(key) : json_null());
+	json_object_set_new(j, "key", b->key ? json_string(b->key) : json_null());
 	json_object_set_new(j, "rule", json_string(fr->rule->name));
 	return j;
 }
 
-static enum orr_rc open_approval(struct firing_run *fr, const struct rule_action *a, json_t *job,
-				 char **err)
+static enum orr_rc open_approval(struct firing_run *fr, const struct built_action *b, char **err)
 {
-	char *reason = tmpl_expand_string(a->approval_reason, &fr->facts->facts, &fr->why);
-	if (!reason)
-		return ORR_OK;
+	json_t *job = proposed_job(fr, b);
 	json_t *facts = event_facts_snapshot(fr->facts);
 	char *facts_text = json_dumps(facts, JSON_COMPACT);
 	char *action_text = json_dumps(job, JSON_COMPACT);
+	int64_t expires = b->a->approval_expires_ms;
 	struct approval_new ap = {
 		.rule = fr->rule->name, .event_id = fr->ev->id, .entity = fr->ev->entity,
 		.entity_id = fr->ev->entity_id, .facts = facts_text, .action = action_text,
-		.reason = reason,
-		.expires_at = a->approval_expires_ms ? fr->now + a->approval_expires_ms : 0,
+		.reason = b->reason, .expires_at = expires ? fr->now + expires : 0,
 	};
 	int64_t id = 0;
 	enum orr_rc rc = approval_create(fr->st, &ap, fr->now, &id, err);
 	if (rc == ORR_OK)
 		json_array_append_new(fr->log, json_pack("{sIss}", "approval", (json_int_t)id,
-							 "kind", a->job_kind));
-	free(reason);
+							 "kind", b->a->job_kind));
 	free(facts_text);
 	free(action_text);
 	json_decref(facts);
+	json_decref(job);
 	return rc;
 }
 
-static enum orr_rc enqueue_now(struct firing_run *fr, const struct rule_action *a, json_t *args,
-			       const char *key, char **err)
+static enum orr_rc enqueue_now(struct firing_run *fr, const struct built_action *b, char **err)
 {
-	char *args_text = json_dumps(args, JSON_COMPACT);
+	const struct rule_action *a = b->a;
+	char *args_text = json_dumps(b->args, JSON_COMPACT);
 	struct job_spec spec = {
-		.kind = a->job_kind, .args = args_text, .key = key, .priority = a->priority,
+		.kind = a->job_kind, .args = args_text, .args_checked = true, .key = b->key,
+		.priority = a->priority,
 		.run_after = a->delay_ms ? fr->now + a->delay_ms : 0, .max_attempts = a->max_attempts,
 		.entity = *fr->ev->entity ? fr->ev->entity : NULL, .entity_id = fr->ev->entity_id,
 		.event_id = fr->ev->id, .depth = fr->ev->depth, .rule = fr->rule->name,
@@ -107,51 +147,30 @@ static enum orr_rc enqueue_now(struct firing_run *fr, const struct rule_action *
 	return rc;
 }
 
-static bool approval_needed(const struct rule_action *a, const struct facts *facts)
+static enum orr_rc emit_now(struct firing_run *fr, const struct built_action *b, char **err)
 {
-	return a->needs_approval && (!a->approval_when || cond_eval(a->approval_when, facts, NULL));
-}
-
-static enum orr_rc act_enqueue(struct firing_run *fr, const struct rule_action *a, char **err)
-{
-	json_t *args = tmpl_expand(a->args, &fr->facts->facts, &fr->why);
-	char *key = NULL;
-	if (args && a->key)
-		key = tmpl_expand_string(a->key, &fr->facts->facts, &fr->why);
-	enum orr_rc rc = ORR_OK;
-	if (args && (key || !a->key)) {
-		if (approval_needed(a, &fr->facts->facts)) {
-			json_t *job = proposed_job(fr, a, args, key);
-			rc = open_approval(fr, a, job, err);
-			json_decref(job);
-		} else {
-			rc = enqueue_now(fr, a, args, key, err);
-		}
-	}
-	json_decref(args);
-	free(key);
-	return rc;
-}
-
-static enum orr_rc act_emit(struct firing_run *fr, const struct rule_action *a, char **err)
-{
-	json_t *payload = tmpl_expand(a->emit_payload, &fr->facts->facts, &fr->why);
-	if (!payload)
-		return ORR_OK;
-	char *text = json_dumps(payload, JSON_COMPACT);
-	json_decref(payload);
-	struct event_new ev = { .type = a->emit_type, .entity = fr->ev->entity,
+	char *text = json_dumps(b->payload, JSON_COMPACT);
+	struct event_new ev = { .type = b->a->emit_type, .entity = fr->ev->entity,
 				.entity_id = fr->ev->entity_id, .payload = text,
 				.cause_id = fr->ev->id, .depth = fr->ev->depth + 1 };
 	int64_t id = 0;
 	enum orr_rc rc = event_append(fr->st, &ev, fr->now, &id, err);
 	if (rc == ORR_OK)
-		json_array_append_new(fr->log, json_pack("{sssI}", "emit", a->emit_type, "event_id",
+		json_array_append_new(fr->log, json_pack("{sssI}", "emit", b->a->emit_type, "event_id",
 							 (json_int_t)id));
 	free(text);
 	return rc;
 }
 
+static enum orr_rc write_action(struct firing_run *fr, const struct built_action *b, char **err)
+{
+	if (b->a->kind == ACTION_EMIT)
+		return emit_now(fr, b, err);
+	return b->gated ? open_approval(fr, b, err) : enqueue_now(fr, b, err);
+}
+
+/* Build every action, then write them: a template that names a missing
+ * fact fails the firing before anything is written. */
 static enum orr_rc run_actions(struct firing_run *fr, char **err)
 {
 	if (fr->ev->depth >= ENGINE_MAX_DEPTH) {
@@ -159,11 +178,16 @@ static enum orr_rc run_actions(struct firing_run *fr, char **err)
 				    (long long)fr->ev->id, fr->ev->depth, ENGINE_MAX_DEPTH);
 		return ORR_OK;
 	}
+	size_t n = fr->rule->nactions, built = 0;
+	struct built_action *b = xcalloc(n ? n : 1, sizeof *b);
+	while (built < n && build_action(fr, &fr->rule->actions[built], &b[built]))
+		built++;
 	enum orr_rc rc = ORR_OK;
-	for (size_t i = 0; i < fr->rule->nactions && rc == ORR_OK && !fr->why; i++) {
-		const struct rule_action *a = &fr->rule->actions[i];
-		rc = a->kind == ACTION_ENQUEUE ? act_enqueue(fr, a, err) : act_emit(fr, a, err);
-	}
+	for (size_t i = 0; built == n && i < n && rc == ORR_OK; i++)
+		rc = write_action(fr, &b[i], err);
+	for (size_t i = 0; i <= built && i < n; i++)
+		built_free(&b[i]);
+	free(b);
 	return rc;
 }
 
@@ -184,22 +208,12 @@ static enum orr_rc record(struct firing_run *fr, const struct verdict *v, char *
 	return rc;
 }
 
-/* Fire one verdict inside a savepoint: a firing whose actions cannot be
- * built (a template names a missing fact) leaves nothing half-done. */
+/* Act on one verdict and record it.  A database error aborts the whole
+ * batch's transaction, so no firing is ever half-recorded. */
 static enum orr_rc fire(struct firing_run *fr, const struct verdict *v, char **err)
 {
-	enum orr_rc rc = store_exec(fr->st, "SAVEPOINT firing", err);
-	if (rc == ORR_OK && v->fired)
-		rc = run_actions(fr, err);
-	if (rc == ORR_OK && fr->why) {
-		rc = store_exec(fr->st, "ROLLBACK TO firing", err);
-		json_array_clear(fr->log);
-	}
-	if (rc == ORR_OK)
-		rc = record(fr, v, err);
-	if (rc == ORR_OK)
-		rc = store_exec(fr->st, "RELEASE firing", err);
-	return rc;
+	enum orr_rc rc = v->fired ? run_actions(fr, err) : ORR_OK;
+	return rc == ORR_OK ? record(fr, v, err) : rc;
 }
 
 static int64_t stored_last_fired(void *ctx, const char *rule, const char *entity,

@@ -22,7 +22,8 @@ static void page_add(void *ctx, const struct event_row *row)
 {
 	struct page *p = ctx;
 	p->v = xrealloc(p->v, (size_t)(p->n + 1) * sizeof *p->v);
-	decide_event_copy(&p->v[p->n++], row);
+	decide_event_copy(&p->v[p->n], row);
+	p->v[p->n++].time_ms = clock_parse(row->time);
 }
 
 static void page_clear(struct page *p)

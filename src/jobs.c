@@ -78,7 +78,7 @@ enum orr_rc jobs_enqueue(struct store *st, const struct job_spec *spec, int64_t 
 		*err = xasprintf("unknown job kind \"%s\" (see `orrery subsystems`)", spec->kind);
 		return ORR_USAGE;
 	}
-	if (!args_valid(spec->args, err))
+	if (!spec->args_checked && !args_valid(spec->args, err))
 		return ORR_DATAERR;
 	sqlite3_stmt *s = store_stmt_or_err(st, enqueue_sql, "cannot enqueue", err);
 	if (!s)
@@ -243,9 +243,11 @@ static void states_free(struct states *ss)
 
 /* --- claim ----------------------------------------------------------------- */
 
+/* INDEXED BY: without statistics the planner prefers jobs_state_kind and
+ * sorts every ready job on each claim, which is quadratic in the backlog. */
 static const char claim_sql[] =
 	"UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, "
-	"lease_until = ?2, started_at = ?3 WHERE id IN (SELECT id FROM jobs "
+	"lease_until = ?2, started_at = ?3 WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_ready "
 	"WHERE state IN ('queued', 'failed') AND run_after <= ?3 "
 	"AND (?5 IS NULL OR subsystem = ?5) "
 	"AND subsystem NOT IN (SELECT value FROM json_each(?6)) "
@@ -550,34 +552,45 @@ static enum orr_rc finish_one(struct job_ctx *c, struct states *ss, int64_t now,
 		else if (c->status != JOB_DONE)
 			rc = finish_failed(c, now, rnd, &held, err);
 	}
-	if (rc == ORR_OK && held && c->status != JOB_RELEASE)
+	/* a runner that died says nothing about the subsystem's health */
+	if (rc == ORR_OK && held && c->status != JOB_RELEASE && !c->runner_fault)
 		record_breaker(ss, c, c->status == JOB_DONE, now);
-	if (rc != ORR_OK || !held)
-		sqlite3_exec(store_sqlite(c->st), "ROLLBACK TO job", NULL, NULL, NULL);
+	char *ignored = NULL;
+	if ((rc != ORR_OK || !held) && store_exec(c->st, "ROLLBACK TO job", &ignored) != ORR_OK)
+		free(ignored);
 	if (rc != ORR_OK) {
-		sqlite3_exec(store_sqlite(c->st), "RELEASE job", NULL, NULL, NULL);
+		if (store_exec(c->st, "RELEASE job", &ignored) != ORR_OK)
+			free(ignored);
 		return rc;
 	}
 	return store_exec(c->st, "RELEASE job", err);
 }
 
-enum orr_rc jobs_finish(struct store *st, const struct clock *clock, struct job_ctx *jobs, int n,
-			uint64_t *rnd, char **err)
+/* Record every outcome; the caller holds the transaction. */
+static enum orr_rc finish_all(struct store *st, const struct clock *clock, struct job_ctx *jobs,
+			      int n, uint64_t *rnd, char **err)
 {
 	struct states ss = { 0 };
 	int64_t now = clock_now(clock);
-	enum orr_rc rc = store_begin(st, err);
-	if (rc == ORR_OK)
-		rc = states_load(st, &ss, err);
+	enum orr_rc rc = states_load(st, &ss, err);
 	for (int i = 0; i < n && rc == ORR_OK; i++)
 		rc = finish_one(&jobs[i], &ss, now, rnd, err);
 	if (rc == ORR_OK)
 		rc = states_save(st, &ss, now, err);
+	states_free(&ss);
+	return rc;
+}
+
+enum orr_rc jobs_finish(struct store *st, const struct clock *clock, struct job_ctx *jobs, int n,
+			uint64_t *rnd, char **err)
+{
+	enum orr_rc rc = store_begin(st, err);
+	if (rc == ORR_OK)
+		rc = finish_all(st, clock, jobs, n, rnd, err);
 	if (rc == ORR_OK)
 		rc = store_commit(st, err);
 	if (rc != ORR_OK)
 		store_rollback(st);
-	states_free(&ss);
 	ctxs_free(jobs, n);
 	return rc;
 }
@@ -628,6 +641,7 @@ static enum orr_rc collect_lapsed(struct store *st, const struct clock *clock, c
 		*c = (struct job_ctx){ .st = st, .clock = clock,
 				       .owner = xstrdup((const char *)sqlite3_column_text(s, 10)) };
 		ctx_from_row(c, s);
+		c->runner_fault = true;
 		if (c->kind)
 			job_fail(c, JOB_RETRY, "lease of runner %s lapsed: it stopped or died "
 				 "while running this job", c->owner);
@@ -650,8 +664,8 @@ static enum orr_rc forget_runners(struct store *st, const char *dead, char **err
 	return store_step_done(st, s, "cannot forget runners", err);
 }
 
-enum orr_rc jobs_reclaim(struct store *st, const struct clock *clock, uint64_t *rnd, int *n,
-			 char **err)
+static enum orr_rc reclaim_in_tx(struct store *st, const struct clock *clock, uint64_t *rnd,
+				 int *n, char **err)
 {
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
@@ -659,15 +673,29 @@ enum orr_rc jobs_reclaim(struct store *st, const struct clock *clock, uint64_t *
 	char *dead_text = json_dumps(dead, JSON_COMPACT);
 	json_decref(dead);
 	struct job_ctx *jobs = NULL;
-	*n = 0;
 	enum orr_rc rc = collect_lapsed(st, clock, dead_text, &jobs, n, err);
 	if (rc == ORR_OK && *n > 0)
-		rc = jobs_finish(st, clock, jobs, *n, rnd, err);
-	else
-		ctxs_free(jobs, *n);
+		rc = finish_all(st, clock, jobs, *n, rnd, err);
+	ctxs_free(jobs, *n);
 	if (rc == ORR_OK)
 		rc = forget_runners(st, dead_text, err);
 	free(dead_text);
+	return rc;
+}
+
+enum orr_rc jobs_reclaim(struct store *st, const struct clock *clock, uint64_t *rnd, int *n,
+			 char **err)
+{
+	*n = 0;
+	enum orr_rc rc = store_begin(st, err);
+	if (rc == ORR_OK)
+		rc = reclaim_in_tx(st, clock, rnd, n, err);
+	if (rc == ORR_OK)
+		rc = store_commit(st, err);
+	if (rc != ORR_OK) {
+		store_rollback(st);
+		*n = 0;
+	}
 	return rc;
 }
 

@@ -20,6 +20,7 @@ struct store;
 struct job_spec {
 	const char *kind;
 	const char *args;        /* JSON object text; NULL: {} */
+	bool args_checked;       /* the caller built args itself: skip re-parsing */
 	const char *key;         /* idempotency key: a second enqueue is a no-op */
 	int priority;
 	int64_t run_after;       /* 0: now */
@@ -58,6 +59,7 @@ struct job_ctx {
 	json_t *result;          /* owned; NULL: {} */
 	char *error;             /* owned; the reason of a failure */
 	bool lease_lost;
+	bool runner_fault;       /* failed because its runner died: not the subsystem's fault */
 };
 
 /* Handler helpers.  job_log appends a line to the job's log; job_progress

@@ -357,11 +357,161 @@ static void parse_fact_ref(struct cparse *cp, struct cond *c, const json_t *v, i
 					json_pos_member(cp->p->pos, node, "fact"));
 }
 
+/* --- regular expression limits ---------------------------------------------
+ * glibc's regcomp expands bounded repetition by copying: "a{1,32767}" takes
+ * gigabytes and many seconds, "(a{1,100}){1,100}" a gigabyte.  Before
+ * compiling, estimate the expanded size and refuse large ones; rule
+ * patterns never need them.  Back-references (a glibc extension to ERE)
+ * are refused too: they make matching exponential. */
+#define RX_MAX_COST 1000
+#define RX_MAX_GROUPS 32
+
+struct rx_frame {
+	size_t sum;  /* expanded size of the group so far */
+	size_t last; /* size of its last atom, which a repetition multiplies */
+};
+
+static size_t sat(size_t v)
+{
+	return v > RX_MAX_COST ? RX_MAX_COST + 1 : v;
+}
+
+static void rx_atom(struct rx_frame *f, size_t n)
+{
+	f->last = n;
+	f->sum = sat(f->sum + n);
+}
+
+static void rx_repeat(struct rx_frame *f, size_t k)
+{
+	f->sum = sat(f->sum + f->last * (k - 1));
+	f->last = sat(f->last * k);
+}
+
+static size_t rx_number(const char **sp)
+{
+	size_t v = 0;
+	for (; **sp >= '0' && **sp <= '9'; ++*sp)
+		v = sat(v * 10 + (size_t)(**sp - '0'));
+	return v;
+}
+
+/* A bound "{m}", "{m,}" or "{m,n}" at *sp: its largest count (at least 1),
+ * with *sp moved past it; 0 when *sp holds no bound. */
+static size_t rx_bound(const char **sp)
+{
+	const char *s = *sp + 1;
+	if (*s < '0' || *s > '9')
+		return 0;
+	size_t m = rx_number(&s), n = m;
+	if (*s == ',') {
+		s++;
+		n = *s >= '0' && *s <= '9' ? rx_number(&s) : m + 1; /* {m,}: at least one more */
+	}
+	if (*s != '}')
+		return 0;
+	*sp = s + 1;
+	n = n > m ? n : m;
+	return n ? sat(n) : 1;
+}
+
+/* Past a bracket expression opening at s; regcomp judges its content. */
+static const char *rx_bracket(const char *s)
+{
+	s++;
+	s += *s == '^';
+	s += *s == ']';
+	while (*s && *s != ']') {
+		if (*s == '[' && s[1] && strchr(":=.", s[1])) {
+			const char *e = strchr(s + 2, s[1]);
+			while (e && e[1] != ']')
+				e = strchr(e + 1, s[1]);
+			s = e ? e + 2 : s + strlen(s);
+		} else {
+			s++;
+		}
+	}
+	return *s ? s + 1 : s;
+}
+
+/* One token of pattern s into the frames; returns the next token. */
+static const char *rx_token(const char *s, struct rx_frame *st, int *d)
+{
+	struct rx_frame *f = &st[*d];
+	size_t k;
+	switch (*s) {
+	case '(':
+		st[++*d] = (struct rx_frame){ 0, 0 };
+		return s + 1;
+	case ')':
+		if (*d > 0) {
+			--*d;
+			rx_atom(&st[*d], f->sum);
+		} else {
+			rx_atom(f, 1);
+		}
+		return s + 1;
+	case '{':
+		k = rx_bound(&s);
+		if (k == 0) {
+			rx_atom(f, 1); /* a literal brace */
+			return s + 1;
+		}
+		rx_repeat(f, k);
+		return s;
+	case '+':
+		rx_repeat(f, 2);
+		return s + 1;
+	case '*':
+	case '?':
+		return s + 1;
+	case '|':
+		f->last = 0;
+		return s + 1;
+	case '[':
+		rx_atom(f, 1);
+		return rx_bracket(s);
+	case '\\':
+		rx_atom(f, 1);
+		return s + (s[1] ? 2 : 1);
+	default:
+		rx_atom(f, 1);
+		return s + 1;
+	}
+}
+
+/* Why pattern s is refused before regcomp sees it, or NULL. */
+static const char *rx_refuse(const char *s)
+{
+	struct rx_frame st[RX_MAX_GROUPS + 1] = { { 0, 0 } };
+	size_t total = 0;
+	int d = 0;
+	for (const char *b = strchr(s, '\\'); b; b = strchr(b + 2, '\\')) {
+		if (b[1] >= '1' && b[1] <= '9')
+			return "back-references are not supported";
+		if (!b[1])
+			break;
+	}
+	while (*s) {
+		if (*s == '(' && d == RX_MAX_GROUPS)
+			return "too complex: groups nest deeper than 32";
+		s = rx_token(s, st, &d);
+	}
+	for (int i = 0; i <= d; i++)
+		total = sat(total + st[i].sum);
+	return total > RX_MAX_COST ? "too complex: repetition expands beyond 1000 elements" : NULL;
+}
+
 static void compile_regex(struct cparse *cp, struct cond *c, const json_t *v, int node)
 {
 	char err[256];
 	if (!json_is_string(v)) {
 		bad(cp, node, false, "'value' of 'matches' must be a string (a regular expression)");
+		return;
+	}
+	const char *why = rx_refuse(json_string_value(v));
+	if (why) {
+		bad(cp, node, false, "bad regular expression: %s", why);
 		return;
 	}
 	int rc = regcomp(&c->re, json_string_value(v), REG_EXTENDED | REG_NOSUB);

@@ -16,7 +16,7 @@
 #include "store_firing.h"
 #include "xalloc.h"
 
-#define ENGINE_BATCH 512
+#define ENGINE_BATCH 1000
 #define IDLE_WAIT_MS 50
 #define HOUSEKEEPING_MS 1000
 
@@ -121,6 +121,7 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	store_share_write_lock(st, &r->write_lock);
+	store_tune_for_service(st);
 	uint64_t rnd = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&rnd;
 	while (!r->stop && work_once(r, st, &rnd))
 		;
@@ -150,14 +151,19 @@ static enum orr_rc housekeeping(struct store *st, struct run_report *rep, uint64
 	return rc;
 }
 
-static bool idle(struct store *st, char **err)
+/* One snapshot for all three counts: read apart, a job could be queued
+ * in the first, running in the second and done in the third. */
+static bool idle(struct store *st)
 {
+	char *err = NULL;
 	struct jobs_counts c;
-	if (consumer_backlog(st, ENGINE_CONSUMER) != 0)
-		return false;
-	if (jobs_counts(st, clock_now(&clock_system), &c, err) != ORR_OK)
-		return false;
-	return c.running == 0 && c.pending == 0;
+	bool quiet = store_snapshot_begin(st, &err) == ORR_OK &&
+		     jobs_counts(st, clock_now(&clock_system), &c, &err) == ORR_OK &&
+		     c.running == 0 && c.pending == 0 &&
+		     consumer_backlog(st, ENGINE_CONSUMER) == 0;
+	store_snapshot_end(st);
+	free(err); /* a failed check is "not idle yet": the loop goes on */
+	return quiet;
 }
 
 static void show_progress(struct runner *r, struct store *st, const struct run_report *rep)
@@ -204,7 +210,7 @@ static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_repo
 			wake_workers(r);
 			continue;
 		}
-		if (rc == ORR_OK && r->opt->until_idle && idle(st, err))
+		if (rc == ORR_OK && r->opt->until_idle && idle(st))
 			break;
 		if (rc == ORR_OK)
 			usleep(IDLE_WAIT_MS * 1000);
@@ -297,6 +303,7 @@ enum orr_rc runner_run(const char *db_path, const struct rule_set *rules,
 	pthread_mutex_init(&r.wake_lock, NULL);
 	pthread_cond_init(&r.wake, NULL);
 	store_share_write_lock(st, &r.write_lock);
+	store_tune_for_service(st);
 	install_signals();
 	rc = run_with(&r, st, rep, err);
 	free(r.worker_error);

@@ -200,10 +200,14 @@ static int exec(struct store *st, const char *sql)
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
+/* Prepared once and cached: savepoints run once per job on the hot path. */
 enum orr_rc store_exec(struct store *st, const char *sql, char **err)
 {
-	int rc = exec(st, sql);
-	if (rc == SQLITE_OK)
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc = s ? sqlite3_step(s) : sqlite3_errcode(st->db);
+	if (s)
+		sqlite3_reset(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_OK)
 		return ORR_OK;
 	*err = store_errmsg(st, sql);
 	return store_rc(rc);
@@ -299,6 +303,22 @@ void store_close(struct store *st)
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
+}
+
+void store_tune_for_service(struct store *st)
+{
+	exec(st, "PRAGMA mmap_size = 1073741824");
+}
+
+enum orr_rc store_snapshot_begin(struct store *st, char **err)
+{
+	return store_exec(st, "BEGIN DEFERRED", err);
+}
+
+void store_snapshot_end(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "COMMIT");
 }
 
 void store_share_write_lock(struct store *st, pthread_mutex_t *lock)

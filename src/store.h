@@ -36,6 +36,15 @@ int store_schema_version(struct store *st);
  * handler.  Other processes still meet the busy timeout. */
 void store_share_write_lock(struct store *st, pthread_mutex_t *lock);
 
+/* For a long-running process that reads what other connections just
+ * wrote (the runner): map the file so reads skip the read() copies. */
+void store_tune_for_service(struct store *st);
+
+/* A read transaction: the queries between begin and end see one
+ * consistent snapshot of the database. */
+enum orr_rc store_snapshot_begin(struct store *st, char **err);
+void store_snapshot_end(struct store *st);
+
 /* A write transaction taken immediately, so a second writer waits for the
  * busy timeout up front rather than failing half-way. */
 enum orr_rc store_begin(struct store *st, char **err);

@@ -56,7 +56,8 @@ CREATE TABLE jobs (
 -- 'failed' is a failed attempt waiting for its retry; both are claimable.
 CREATE INDEX jobs_ready ON jobs(priority DESC, run_after, id) WHERE state IN ('queued', 'failed');
 CREATE INDEX jobs_leases ON jobs(lease_until) WHERE state = 'running';
-CREATE INDEX jobs_state_kind ON jobs(state, kind);
+-- No index on state alone: every state change would pay for it on the hot
+-- path; listing by state reads newest first and stops at the limit.
 
 CREATE TABLE job_logs (
 	id     INTEGER PRIMARY KEY,
@@ -76,7 +77,6 @@ CREATE TABLE canary_runs (
 	ms      INTEGER NOT NULL,
 	ran_at  INTEGER NOT NULL
 );
-CREATE INDEX canary_runs_key ON canary_runs(key);
 
 CREATE TABLE approvals (
 	id           INTEGER PRIMARY KEY,
