@@ -37,7 +37,7 @@ RULES    := $(sort $(wildcard data/rules/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan bench fuzz lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan bench bench-jobs fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -46,7 +46,8 @@ help:
 	@echo "make check     install packages, build, run the whole test suite"
 	@echo "make asan      the suite under AddressSanitizer + UBSan"
 	@echo "make bench     ingest benchmark against sqlite3 .import"
-	@echo "make fuzz      libFuzzer target for the CSV reader (clang)"
+	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
+	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
 	@echo "V=1            show full compiler command lines"
@@ -118,13 +119,29 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
 	$(Q)tests/bench/ingest.sh
 
+bench-jobs: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
+	$(Q)tests/bench/jobs.sh
+
 fuzz: $(B)/fuzz_csv
 	$(Q)mkdir -p $(B)/fuzz-corpus && cp tests/fuzz/corpus/* $(B)/fuzz-corpus/ 2>/dev/null; \
 	$(B)/fuzz_csv -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-corpus
+	$(Q)$(MAKE) --no-print-directory fuzz-rules
+
+# The rule language: parser, position index, conditions and templates.
+fuzz-rules: $(B)/fuzz_rules
+	$(Q)mkdir -p $(B)/fuzz-rules-corpus && cp tests/fuzz/rules-corpus/* $(B)/fuzz-rules-corpus/ 2>/dev/null; \
+	$(B)/fuzz_rules -dict=tests/fuzz/rules.dict -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-rules-corpus
 
 $(B)/fuzz_csv: tests/fuzz/fuzz_csv.c src/csv.c src/utf8.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $^
+
+$(B)/fuzz_rules: tests/fuzz/fuzz_rules.c src/rules.c src/rule_cond.c src/rule_tmpl.c src/json_pos.c \
+		 src/xalloc.c src/utf8.c $(B)/rules_builtin.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson) \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson)
 
 lint:
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h ui/*.c tests/unit/*.c 2>/dev/null || true

@@ -82,6 +82,7 @@ int cli_load_rules(struct cli *cli, struct rule_set *set)
 	free(dir);
 	if (problems == 0)
 		return ORR_OK;
+	rule_set_free(set); /* the good files' rules were added: none may run */
 	fprintf(cli->errs, "orrery: %zu problem%s in the rules; nothing was run\n", problems,
 		problems == 1 ? "" : "s");
 	return ORR_DATAERR;

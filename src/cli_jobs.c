@@ -73,10 +73,11 @@ static int jobs_list_cmd(struct cli *cli)
 		"last error");
 	size_t i;
 	json_t *j;
-	json_array_foreach(rows, i, j)
+	json_array_foreach(rows, i, j) {
 		fprintf(cli->out, "%8lld  %-9s %-16s %3lld/%-3lld %-20s %s\n", int_of(j, "id"),
 			text_of(j, "state"), text_of(j, "kind"), int_of(j, "attempts"),
 			int_of(j, "max_attempts"), text_of(j, "key"), text_of(j, "last_error"));
+	}
 	json_decref(rows);
 	return ORR_OK;
 }
@@ -325,9 +326,10 @@ static int tasks_list_cmd(struct cli *cli)
 	}
 	size_t i;
 	json_t *t;
-	json_array_foreach(rows, i, t)
+	json_array_foreach(rows, i, t) {
 		fprintf(cli->out, "%6lld  %-5s %-8s %s\n", int_of(t, "id"), text_of(t, "state"),
 			text_of(t, "subsystem"), text_of(t, "title"));
+	}
 	json_decref(rows);
 	return ORR_OK;
 }

@@ -89,9 +89,10 @@ static void subsystems_text(struct cli *cli, json_t *subs, json_t *flows)
 			json_string_value(json_object_get(s, "breaker")));
 		size_t k;
 		json_t *kind;
-		json_array_foreach(json_object_get(s, "job_kinds"), k, kind)
+		json_array_foreach(json_object_get(s, "job_kinds"), k, kind) {
 			fprintf(cli->out, "  job %-16s %s\n", json_string_value(json_object_get(kind, "name")),
 				json_string_value(json_object_get(kind, "summary")));
+		}
 		json_t *r = json_object_get(s, "retry");
 		fprintf(cli->out, "  retry: %lld attempts, backoff up to %lld ms doubling to %lld ms, "
 			"full jitter\n  fallback: %s\n\n",
@@ -101,12 +102,13 @@ static void subsystems_text(struct cli *cli, json_t *subs, json_t *flows)
 			json_string_value(json_object_get(s, "fallback")));
 	}
 	fprintf(cli->out, "flows (from the rules):\n");
-	json_array_foreach(flows, i, s)
+	json_array_foreach(flows, i, s) {
 		fprintf(cli->out, "  %s --[%s]--> %s %s%s\n", json_string_value(json_object_get(s, "on")),
 			json_string_value(json_object_get(s, "rule")),
 			json_string_value(json_object_get(s, "action")),
 			json_string_value(json_object_get(s, "target")),
 			json_is_true(json_object_get(s, "approval")) ? " (needs approval)" : "");
+	}
 }
 
 /* Graphviz: subsystems as boxes, event types as ellipses. */
@@ -118,11 +120,13 @@ static void subsystems_dot(struct cli *cli, json_t *subs, json_t *flows)
 	json_array_foreach(subs, i, s) {
 		const char *name = json_string_value(json_object_get(s, "name"));
 		fprintf(cli->out, "  \"%s\";\n", name);
-		json_array_foreach(json_object_get(s, "produces"), k, e)
+		json_array_foreach(json_object_get(s, "produces"), k, e) {
 			fprintf(cli->out, "  \"%s\" -> \"%s\";\n  \"%s\" [shape=ellipse];\n", name,
 				json_string_value(e), json_string_value(e));
-		json_array_foreach(json_object_get(s, "consumes"), k, e)
+		}
+		json_array_foreach(json_object_get(s, "consumes"), k, e) {
 			fprintf(cli->out, "  \"%s\" -> \"%s\";\n", json_string_value(e), name);
+		}
 	}
 	json_array_foreach(flows, i, s) {
 		const char *target = json_string_value(json_object_get(s, "target"));
@@ -489,8 +493,9 @@ static int approvals_list(struct cli *cli)
 	}
 	size_t i;
 	json_t *a;
-	json_array_foreach(all, i, a)
+	json_array_foreach(all, i, a) {
 		approval_line(cli, a);
+	}
 	json_decref(all);
 	return ORR_OK;
 }

@@ -95,9 +95,10 @@ json_t *event_facts_snapshot(struct event_facts *f)
 	json_t *snap = json_object();
 	const char *k;
 	json_t *v;
-	json_object_foreach(f->cache, k, v)
+	json_object_foreach(f->cache, k, v) {
 		if (!json_is_null(v))
 			json_object_set(snap, k, v);
+	}
 	return snap;
 }
 
@@ -192,8 +193,10 @@ void decide(const struct rule_set *rules, const struct decide_event *ev, const s
 	}
 	if (count > 1)
 		qsort(v, (size_t)count, sizeof *v, by_priority);
-	resolve_groups(v, count);
-	resolve_inhibition(rules, ev, now, last_fired, history, v, count);
+	if (count > 0) {
+		resolve_groups(v, count);
+		resolve_inhibition(rules, ev, now, last_fired, history, v, count);
+	}
 	*out = v;
 	*n = count;
 }

@@ -430,7 +430,7 @@ static enum orr_rc job_event(struct job_ctx *c, const char *type, int64_t now, c
 			      c->kind ? c->kind->name : "unknown", "key", c->key, "error",
 			      c->status == JOB_DONE ? NULL : c->error);
 	if (c->status == JOB_DONE)
-		json_object_set(p, "result", c->result ? c->result : json_object());
+		json_object_set_new(p, "result", c->result ? json_incref(c->result) : json_object());
 	char *payload = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	struct event_new ev = { .type = type, .entity = c->entity ? c->entity : "job",

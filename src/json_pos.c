@@ -90,7 +90,7 @@ static int hexval(unsigned char c)
 static long hex4(const struct scan *sc, size_t i)
 {
 	long v = 0;
-	if (sc->len - i < 4 || i > sc->len)
+	if (i > sc->len || sc->len - i < 4)
 		return -1;
 	for (size_t k = 0; k < 4; k++) {
 		int h = hexval(sc->s[i + k]);
@@ -338,7 +338,7 @@ struct json_pos *json_pos_scan(const char *text, size_t len)
 	if (sc.len > INT32_MAX / 2)
 		sc.len = 0;
 	while (sc.want != W_DONE) {
-		while (sc.i < sc.len && strchr(" \t\r\n", sc.s[sc.i]) && sc.s[sc.i])
+		while (sc.i < sc.len && sc.s[sc.i] && strchr(" \t\r\n", sc.s[sc.i]))
 			advance(&sc);
 		if (sc.i >= sc.len || !scan_token(&sc, sc.s[sc.i]))
 			break;

@@ -207,8 +207,9 @@ static void check_template_tree(struct pctx *c, const json_t *v, int node)
 		bad(c, node, false, "%s", err);
 		free(err);
 	} else if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, m)
+		json_object_foreach((json_t *)v, k, m) {
 			check_template_tree(c, m, json_pos_member(c->pos, node, k));
+		}
 	} else if (json_is_array(v)) {
 		for (size_t i = 0; i < json_array_size(v); i++)
 			check_template_tree(c, json_array_get(v, i), json_pos_element(c->pos, node, i));

@@ -88,7 +88,8 @@ size_t rules_parse(struct rule_set *set, const char *file, const char *text, siz
 /* The compiled-in defaults (data/rules/), then every .json file of dir
  * (NULL or missing: none) in name order; a rule of dir replaces a default of
  * the same name.  Then whole-set checks: duplicate names within one source,
- * inhibits naming unknown rules.  Returns the number of problems. */
+ * inhibits naming unknown rules.  Returns the number of problems.  Even then
+ * set holds the rules of every file without problems: free it either way. */
 size_t rules_load(struct rule_set *set, const char *dir, job_kind_known_fn known,
 		  struct rule_diags *diags);
 

@@ -182,6 +182,8 @@ Test(rules_cond, operators)
 		{ "{\"fact\": \"payload.name\", \"op\": \"matches\", \"value\": \"^Blue [A-Z]\"}", true },
 		{ "{\"fact\": \"payload.name\", \"op\": \"matches\", \"value\": \"^blue\"}", false },
 		{ "{\"fact\": \"payload.at\", \"op\": \"matches\", \"value\": \"^2024-0[1-3]-\"}", true },
+		{ "{\"fact\": \"payload.at\", \"op\": \"matches\", \"value\": \"^[[:digit:]]{4}-[0-9]{2,}-(0[1-9]|[12][0-9]){1}T\"}", true },
+		{ "{\"fact\": \"payload.name\", \"op\": \"matches\", \"value\": \"^[A-Z][a-z]{1,900} \\\\(?T\"}", true },
 		{ "{\"fact\": \"payload.total\", \"op\": \"matches\", \"value\": \"5\"}", false },
 		{ "{\"fact\": \"payload.nope\", \"op\": \"matches\", \"value\": \".*\"}", false },
 		/* exists: presence, null included; optional boolean */
@@ -707,6 +709,13 @@ Test(rules_errors, positions)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		expect_diag(cases[i].text, known_kind, cases[i].want, false);
+	/* Patterns that would make regcomp or regexec blow up are refused. */
+	expect_diag(HEAD " \"when\": {\"fact\": \"p.x\", \"op\": \"matches\", \"value\": \"(a{1,100}){1,100}\"}}",
+		    NULL, "r.json:2:52: bad regular expression: too complex: repetition expands beyond 1000 elements", false);
+	expect_diag(HEAD " \"when\": {\"fact\": \"p.x\", \"op\": \"matches\", \"value\": \"a{1,5000}\"}}",
+		    NULL, "r.json:2:52: bad regular expression: too complex: repetition expands beyond 1000 elements", false);
+	expect_diag(HEAD " \"when\": {\"fact\": \"p.x\", \"op\": \"matches\", \"value\": \"(a)\\\\1\"}}",
+		    NULL, "r.json:2:52: bad regular expression: back-references are not supported", false);
 	/* The rest of the message is the C library's. */
 	expect_diag(HEAD " \"when\": {\"fact\": \"p.x\", \"op\": \"matches\",\n   \"value\": \"a(\"}}",
 		    NULL, "r.json:3:13: bad regular expression: ", true);
