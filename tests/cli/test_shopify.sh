@@ -86,3 +86,24 @@ test_shopify_changed_price_updates_variant() {
 	assert_sql "SELECT v.price_minor FROM variants v JOIN products p ON p.id = v.product_id WHERE p.key = 'copper-light'" 4999
 	assert_sql "SELECT type FROM events WHERE id > $max" variant.updated
 }
+
+# The compiled-in default rule price-drop-review turns a price drop into a
+# task for a person, naming the SKU and both prices.
+test_shopify_price_drop_opens_a_review_task() {
+	cp "$FIX/$S/home-and-garden.csv" "$T/hg.csv"
+	ingest_ok "$T/hg.csv"
+	sed '/^copper-light,/s/,59\.99,/,49.99,/' "$FIX/$S/home-and-garden.csv" >"$T/hg.csv"
+	ingest_ok "$T/hg.csv"
+	run --db "$DB" run --until-idle
+	assert_status 0
+	v=$(sql "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE p.key = 'copper-light'")
+	title=$(sql "SELECT title FROM products WHERE key = 'copper-light'")
+	assert_sql "SELECT count(*) FROM tasks" 1
+	assert_sql "SELECT title FROM tasks" "Check the price drop of $title (variant $v): 5999 -> 4999 USD"
+	assert_sql "SELECT outcome FROM firings WHERE rule = 'price-drop-review'" fired
+	# a price rise is no reason to worry
+	sed '/^copper-light,/s/,59\.99,/,69.99,/' "$FIX/$S/home-and-garden.csv" >"$T/hg.csv"
+	ingest_ok "$T/hg.csv"
+	run --db "$DB" run --until-idle
+	assert_sql "SELECT count(*) FROM tasks" 1
+}
