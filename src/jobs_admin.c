@@ -181,3 +181,24 @@ enum orr_rc jobs_counts(struct store *st, int64_t now, struct jobs_counts *c, ch
 	}
 	return count_pending(st, now, c, err);
 }
+
+enum orr_rc jobs_busy(struct store *st, bool *busy, char **err)
+{
+	char *held = held_subsystems(st, err);
+	if (!held)
+		return ORR_SOFTWARE;
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_leases WHERE state = 'running') "
+		"OR EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_ready "
+		"WHERE state IN ('queued', 'failed') "
+		"AND subsystem NOT IN (SELECT value FROM json_each(?1)))", "cannot count jobs", err);
+	if (!s) {
+		free(held);
+		return ORR_SOFTWARE;
+	}
+	sqlite3_bind_text(s, 1, held, -1, SQLITE_STATIC);
+	*busy = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+	enum orr_rc rc = store_step_done(st, s, "cannot count jobs", err);
+	free(held);
+	return rc;
+}

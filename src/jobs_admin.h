@@ -41,4 +41,9 @@ struct jobs_counts {
 };
 enum orr_rc jobs_counts(struct store *st, int64_t now, struct jobs_counts *c, char **err);
 
+/* Is anything running, or queued or waiting for a retry in a subsystem that
+ * may run it?  The cheap check `run --until-idle` makes many times a second:
+ * it stops at the first such job. */
+enum orr_rc jobs_busy(struct store *st, bool *busy, char **err);
+
 #endif

@@ -38,12 +38,16 @@ struct runner {
 	pthread_cond_t wake;
 	volatile sig_atomic_t stop; /* set by the main thread: workers wind down */
 	long finished;              /* under wake_lock */
+	unsigned long work_gen;     /* bumped under wake_lock whenever work appears */
 	char *worker_error;         /* first worker failure, under wake_lock */
 };
 
 /* --- workers --------------------------------------------------------------- */
 
-static void wait_for_work(struct runner *r)
+/* Wait until someone announces work after generation `seen`, a stop, or
+ * IDLE_WAIT_MS.  Comparing generations means an announcement made between
+ * our last look and this wait is not lost. */
+static void wait_for_work(struct runner *r, unsigned long seen)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -53,8 +57,26 @@ static void wait_for_work(struct runner *r)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&r->wake_lock);
-	if (!r->stop)
-		pthread_cond_timedwait(&r->wake, &r->wake_lock, &until);
+	while (!r->stop && r->work_gen == seen &&
+	       pthread_cond_timedwait(&r->wake, &r->wake_lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&r->wake_lock);
+}
+
+static unsigned long work_seen(struct runner *r)
+{
+	pthread_mutex_lock(&r->wake_lock);
+	unsigned long gen = r->work_gen;
+	pthread_mutex_unlock(&r->wake_lock);
+	return gen;
+}
+
+/* New jobs (from the engine) or new events (from a finished job). */
+static void announce_work(struct runner *r)
+{
+	pthread_mutex_lock(&r->wake_lock);
+	r->work_gen++;
+	pthread_cond_broadcast(&r->wake);
 	pthread_mutex_unlock(&r->wake_lock);
 }
 
@@ -91,13 +113,14 @@ static bool work_once(struct runner *r, struct store *st, uint64_t *rnd)
 	struct job_ctx *jobs;
 	int n;
 	char *err = NULL;
+	unsigned long seen = work_seen(r);
 	if (jobs_claim(st, &clock_system, r->id, r->opt->lease_ms, r->opt->batch, &jobs, &n,
 		       &err) != ORR_OK) {
 		worker_failed(r, err);
 		return false;
 	}
 	if (n == 0) {
-		wait_for_work(r);
+		wait_for_work(r, seen);
 		return !r->stop;
 	}
 	run_claimed(r, jobs, n);
@@ -108,6 +131,7 @@ static bool work_once(struct runner *r, struct store *st, uint64_t *rnd)
 	pthread_mutex_lock(&r->wake_lock);
 	r->finished += n;
 	pthread_mutex_unlock(&r->wake_lock);
+	announce_work(r); /* their result events wait for the engine */
 	return true;
 }
 
@@ -131,13 +155,6 @@ static void *worker_main(void *arg)
 
 /* --- the main thread ------------------------------------------------------- */
 
-static void wake_workers(struct runner *r)
-{
-	pthread_mutex_lock(&r->wake_lock);
-	pthread_cond_broadcast(&r->wake);
-	pthread_mutex_unlock(&r->wake_lock);
-}
-
 static enum orr_rc housekeeping(struct store *st, struct run_report *rep, uint64_t *rnd,
 				char **err)
 {
@@ -151,16 +168,14 @@ static enum orr_rc housekeeping(struct store *st, struct run_report *rep, uint64
 	return rc;
 }
 
-/* One snapshot for all three counts: read apart, a job could be queued
- * in the first, running in the second and done in the third. */
+/* One snapshot for both checks: read apart, a job could be running in the
+ * first and done, with its event not yet handled, in the second. */
 static bool idle(struct store *st)
 {
 	char *err = NULL;
-	struct jobs_counts c;
-	bool quiet = store_snapshot_begin(st, &err) == ORR_OK &&
-		     jobs_counts(st, clock_now(&clock_system), &c, &err) == ORR_OK &&
-		     c.running == 0 && c.pending == 0 &&
-		     consumer_backlog(st, ENGINE_CONSUMER) == 0;
+	bool busy = true;
+	bool quiet = store_snapshot_begin(st, &err) == ORR_OK && jobs_busy(st, &busy, &err) == ORR_OK &&
+		     !busy && consumer_backlog(st, ENGINE_CONSUMER) == 0;
 	store_snapshot_end(st);
 	free(err); /* a failed check is "not idle yet": the loop goes on */
 	return quiet;
@@ -203,17 +218,18 @@ static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_repo
 			last_house = now;
 		}
 		int handled = 0;
+		unsigned long seen = work_seen(r);
 		if (rc == ORR_OK)
 			rc = engine_step(st, r->rules, &clock_system, ENGINE_BATCH, &handled, err);
 		rep->events += handled;
 		if (handled > 0) {
-			wake_workers(r);
+			announce_work(r);
 			continue;
 		}
 		if (rc == ORR_OK && r->opt->until_idle && idle(st))
 			break;
 		if (rc == ORR_OK)
-			usleep(IDLE_WAIT_MS * 1000);
+			wait_for_work(r, seen);
 	}
 	return rc;
 }

@@ -54,7 +54,9 @@ CREATE TABLE jobs (
 	finished_at     INTEGER
 );
 -- 'failed' is a failed attempt waiting for its retry; both are claimable.
-CREATE INDEX jobs_ready ON jobs(priority DESC, run_after, id) WHERE state IN ('queued', 'failed');
+-- subsystem rides along so "anything runnable?" never reads the table.
+CREATE INDEX jobs_ready ON jobs(priority DESC, run_after, id, subsystem)
+	WHERE state IN ('queued', 'failed');
 CREATE INDEX jobs_leases ON jobs(lease_until) WHERE state = 'running';
 -- No index on state alone: every state change would pay for it on the hot
 -- path; listing by state reads newest first and stops at the limit.
