@@ -82,6 +82,21 @@ static int jobs_list_cmd(struct cli *cli)
 	return ORR_OK;
 }
 
+/* The Unix-millisecond columns, shown as UTC text for people. */
+static bool is_time(const char *column)
+{
+	size_t n = strlen(column);
+	return (n > 3 && strcmp(column + n - 3, "_at") == 0) || strcmp(column, "run_after") == 0 ||
+	       strcmp(column, "lease_until") == 0;
+}
+
+static char *time_text(int64_t ms)
+{
+	char *text = xmalloc(CLOCK_TEXT_LEN);
+	clock_format(ms, text);
+	return text;
+}
+
 static void job_text(struct cli *cli, json_t *job)
 {
 	const char *k;
@@ -90,7 +105,8 @@ static void job_text(struct cli *cli, json_t *job)
 		if (strcmp(k, "log") == 0)
 			continue;
 		char *text = json_is_string(v) ? xstrdup(json_string_value(v))
-					       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			     : is_time(k) && json_is_integer(v) ? time_text(json_integer_value(v))
+			     : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		fprintf(cli->out, "%-16s %s\n", k, text);
 		free(text);
 	}

@@ -3,6 +3,7 @@
  * completes the job, so the table proves exactly-once completion. */
 #include "subsys_system.h"
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "jobs.h"
@@ -21,6 +22,12 @@ static enum job_status canary_sleep(struct job_ctx *ctx, int64_t ms)
 	int64_t slice = ctx->lease_ms / 3 > 0 ? ctx->lease_ms / 3 : 1;
 	if (slice > 200)
 		slice = 200;
+	/* a long canary shows its life in the job's log and progress (each
+	 * report also renews the lease); a short one stays cheap */
+	bool report = ms >= 1000;
+	int64_t total = ms;
+	if (report)
+		job_log(ctx, "sleeping %lld ms (attempt %d)", (long long)ms, ctx->attempt);
 	while (ms > 0) {
 		if (ctx->stop && *ctx->stop)
 			return JOB_RELEASE;
@@ -28,6 +35,8 @@ static enum job_status canary_sleep(struct job_ctx *ctx, int64_t ms)
 		struct timespec ts = { (time_t)(step / 1000), (long)(step % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 		ms -= step;
+		if (report)
+			job_progress(ctx, (int)((total - ms) * 100 / total));
 		if (ms > 0 && !job_heartbeat(ctx))
 			return job_fail(ctx, JOB_RETRY, "lease lost while sleeping");
 	}
