@@ -86,7 +86,7 @@ $(B)/schema_sql.o $(B)/rules_builtin.o: $(B)/%.o: $(B)/%.c
 
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $$(pkg-config --libs criterion)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $$(pkg-config --libs criterion)
 
 $(B)/gen_retail: tests/bench/gen_retail.c
 	@mkdir -p $(B)

@@ -518,6 +518,7 @@ static const struct {
 } more_commands[] = {
 	{ cli_rules_commands, &cli_rules_ncommands },
 	{ cli_jobs_commands, &cli_jobs_ncommands },
+	{ cli_audit_commands, &cli_audit_ncommands },
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -609,13 +610,18 @@ static int prepare(struct cli *cli, const struct cli_command *c, int argc, char 
 	}
 	const char *fmt = cli_args_get(&cli->args, "format");
 	if (fmt && strcmp(c->name, "ingest") != 0) {
-		bool dot = strcmp(c->name, "subsystems") == 0 && strcmp(fmt, "dot") == 0;
-		if (strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0 && !dot)
+		/* beyond text and json: a graph of the subsystems, a report of the audit */
+		const char *extra = strcmp(c->name, "subsystems") == 0 ? "dot"
+				    : strcmp(c->name, "audit") == 0    ? "md"
+								       : NULL;
+		bool other = extra && strcmp(fmt, extra) == 0;
+		if (strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0 && !other)
 			return cli_fail(cli, ORR_USAGE,
-					xasprintf("%s: unknown --format \"%s\" (text or json%s)", c->name,
-						  fmt, strcmp(c->name, "subsystems") == 0 ? " or dot" : ""));
+					xasprintf("%s: unknown --format \"%s\" (text or json%s%s)",
+						  c->name, fmt, extra ? " or " : "", extra ? extra : ""));
 		cli->json = strcmp(fmt, "json") == 0;
-		cli->dot = dot;
+		cli->dot = other && strcmp(extra, "dot") == 0;
+		cli->md = other && strcmp(extra, "md") == 0;
 	}
 	return ORR_OK;
 }

@@ -19,6 +19,7 @@ struct cli {
 	struct cli_args args;
 	bool json;
 	bool dot;              /* subsystems --format dot */
+	bool md;               /* audit --format md */
 	const char *rules_dir; /* --rules DIR, else rules/ beside the database */
 };
 
@@ -57,7 +58,7 @@ long long cli_id_arg(struct cli *cli, int i, const char *what);
 
 /* The decision layer's commands: subsystems, rules, approvals (cli_rules.c);
  * jobs, run, tasks (cli_jobs.c). */
-extern const struct cli_command cli_rules_commands[], cli_jobs_commands[];
-extern const int cli_rules_ncommands, cli_jobs_ncommands;
+extern const struct cli_command cli_rules_commands[], cli_jobs_commands[], cli_audit_commands[];
+extern const int cli_rules_ncommands, cli_jobs_ncommands, cli_audit_ncommands;
 
 #endif

@@ -1,0 +1,45 @@
+-- The data audit: every run kept, its findings, and every failing row.
+-- Times are Unix milliseconds (UTC), as in the decision layer.
+
+CREATE TABLE audit_runs (
+	id          INTEGER PRIMARY KEY,
+	started_at  INTEGER NOT NULL,
+	finished_at INTEGER,
+	job_id      INTEGER UNIQUE REFERENCES jobs(id), -- when run as a job: once per job
+	score       REAL,                              -- overall, 0-100
+	scores      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(scores))
+	            -- {"dimensions": {...}, "tables": {...}, "sources": {...}}
+);
+
+CREATE TABLE audit_findings (
+	id         INTEGER PRIMARY KEY,
+	run_id     INTEGER NOT NULL REFERENCES audit_runs(id),
+	check_name TEXT NOT NULL,
+	dimension  TEXT NOT NULL CHECK (dimension IN
+	           ('completeness', 'validity', 'uniqueness', 'consistency', 'freshness', 'outliers')),
+	severity   TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+	table_name TEXT NOT NULL,
+	failing    INTEGER NOT NULL,                   -- rows that fail
+	checked    INTEGER NOT NULL,                   -- rows the check looked at
+	message    TEXT NOT NULL,
+	examples   TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(examples))
+);
+CREATE INDEX audit_findings_run ON audit_findings(run_id);
+
+-- Every failing row of every finding, with no cap: `orrery audit rows ID`.
+CREATE TABLE audit_finding_rows (
+	finding_id INTEGER NOT NULL REFERENCES audit_findings(id),
+	row_id     INTEGER NOT NULL,
+	source_id  INTEGER,
+	PRIMARY KEY (finding_id, row_id)
+) WITHOUT ROWID;
+
+-- Rows checked per check and source, so scores can be given per source.
+CREATE TABLE audit_checked (
+	run_id     INTEGER NOT NULL REFERENCES audit_runs(id),
+	check_name TEXT NOT NULL,
+	source_id  INTEGER,
+	checked    INTEGER NOT NULL,
+	failing    INTEGER NOT NULL
+);
+CREATE INDEX audit_checked_run ON audit_checked(run_id);

@@ -1,0 +1,199 @@
+/* audit.c - running the checks, scoring, announcing. */
+#include "audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_audit.h"
+#include "store_event.h"
+#include "xalloc.h"
+
+static const struct audit_check *check_named(const char *name)
+{
+	size_t n;
+	const struct audit_check *all = audit_checks(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].name, name) == 0)
+			return &all[i];
+	return NULL;
+}
+
+/* --- scores ----------------------------------------------------------------
+ * A group's score is 100 * (1 - failing / checked), summed over the rows of
+ * the checks in the group.  Groups: each dimension, each table, each
+ * source.  The overall score is the mean of the dimension scores. */
+
+static void tally(json_t *groups, const char *key, json_int_t checked, json_int_t failing)
+{
+	json_t *g = json_object_get(groups, key);
+	if (!g) {
+		g = json_pack("{sIsI}", "checked", (json_int_t)0, "failing", (json_int_t)0);
+		json_object_set_new(groups, key, g);
+	}
+	json_object_set_new(g, "checked",
+			    json_integer(json_integer_value(json_object_get(g, "checked")) + checked));
+	json_object_set_new(g, "failing",
+			    json_integer(json_integer_value(json_object_get(g, "failing")) + failing));
+}
+
+/* Turn {key: {checked, failing}} into {key: score}; groups that checked
+ * nothing have no score. */
+static json_t *to_scores(json_t *groups, double *mean)
+{
+	json_t *scores = json_object();
+	const char *k;
+	json_t *g;
+	double sum = 0;
+	int n = 0;
+	json_object_foreach(groups, k, g) {
+		json_int_t checked = json_integer_value(json_object_get(g, "checked"));
+		if (checked <= 0)
+			continue;
+		double failing = (double)json_integer_value(json_object_get(g, "failing"));
+		double score = 100.0 * (1.0 - failing / (double)checked);
+		json_object_set_new(scores, k, json_real(score));
+		sum += score;
+		n++;
+	}
+	if (mean)
+		*mean = n ? sum / n : 100.0;
+	return scores;
+}
+
+static json_t *score_run(json_t *checked_rows, double *overall)
+{
+	json_t *dims = json_object(), *tables = json_object(), *sources = json_object();
+	size_t i;
+	json_t *r;
+	json_array_foreach(checked_rows, i, r) {
+		const struct audit_check *c =
+			check_named(json_string_value(json_object_get(r, "check_name")));
+		if (!c)
+			continue;
+		json_int_t checked = json_integer_value(json_object_get(r, "checked"));
+		json_int_t failing = json_integer_value(json_object_get(r, "failing"));
+		json_t *src = json_object_get(r, "source_id");
+		char key[32];
+		snprintf(key, sizeof key, "%lld", (long long)json_integer_value(src));
+		tally(dims, c->dimension, checked, failing);
+		tally(tables, c->table, checked, failing);
+		tally(sources, json_is_integer(src) ? key : "none", checked, failing);
+	}
+	json_t *out = json_pack("{sososo}", "dimensions", to_scores(dims, overall), "tables",
+				to_scores(tables, NULL), "sources", to_scores(sources, NULL));
+	json_decref(dims);
+	json_decref(tables);
+	json_decref(sources);
+	return out;
+}
+
+/* --- events ---------------------------------------------------------------- */
+
+static enum orr_rc announce(struct store *st, int64_t run_id, double score, json_t *findings,
+			    int64_t now, char **err)
+{
+	size_t i;
+	json_t *f;
+	enum orr_rc rc = ORR_OK;
+	json_array_foreach(findings, i, f) {
+		json_t *p = json_pack("{sOsOsOsOsOsOsO}", "finding_id", json_object_get(f, "id"),
+				      "check", json_object_get(f, "check_name"), "dimension",
+				      json_object_get(f, "dimension"), "severity",
+				      json_object_get(f, "severity"), "table",
+				      json_object_get(f, "table_name"), "failing",
+				      json_object_get(f, "failing"), "examples",
+				      json_object_get(f, "examples"));
+		char *text = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		struct event_new ev = { .type = "audit.finding", .entity = "audit_finding",
+					.entity_id = json_integer_value(json_object_get(f, "id")),
+					.payload = text };
+		if (rc == ORR_OK)
+			rc = event_append(st, &ev, now, NULL, err);
+		free(text);
+	}
+	char *text = xasprintf("{\"run_id\":%lld,\"score\":%.2f,\"findings\":%zu}",
+			       (long long)run_id, score, json_array_size(findings));
+	struct event_new done = { .type = "audit.completed", .entity = "audit_run",
+				  .entity_id = run_id, .payload = text };
+	if (rc == ORR_OK)
+		rc = event_append(st, &done, now, NULL, err);
+	free(text);
+	return rc;
+}
+
+/* --- the run --------------------------------------------------------------- */
+
+static enum orr_rc run_checks(struct store *st, int64_t run_id, int64_t now,
+			      const struct audit_options *o, char **err)
+{
+	size_t n;
+	const struct audit_check *all = audit_checks(&n);
+	enum orr_rc rc = ORR_OK;
+	for (size_t i = 0; i < n && rc == ORR_OK; i++) {
+		long failing, checked;
+		rc = audit_run_check(st, run_id, &all[i], now, o->stale_ms, &failing, &checked, err);
+		if (o->progress)
+			o->progress(o->progress_ctx, (int)i + 1, (int)n, all[i].name);
+	}
+	return rc;
+}
+
+static enum orr_rc score_and_close(struct store *st, int64_t run_id, int64_t now, char **err)
+{
+	json_t *checked = NULL, *findings = NULL;
+	enum orr_rc rc = audit_checked_list(st, run_id, &checked, err);
+	double overall = 100.0;
+	json_t *scores = rc == ORR_OK ? score_run(checked, &overall) : NULL;
+	json_object_set_new(scores, "overall", json_real(overall));
+	char *text = scores ? json_dumps(scores, JSON_COMPACT) : NULL;
+	if (rc == ORR_OK)
+		rc = audit_run_close(st, run_id, overall, text, now, err);
+	if (rc == ORR_OK)
+		rc = audit_findings_list(st, run_id, &findings, err);
+	if (rc == ORR_OK)
+		rc = announce(st, run_id, overall, findings, now, err);
+	free(text);
+	json_decref(scores);
+	json_decref(checked);
+	json_decref(findings);
+	return rc;
+}
+
+enum orr_rc audit_run(struct store *st, const struct clock *clock, const struct audit_options *o,
+		      int64_t *run_id, char **err)
+{
+	enum orr_rc rc = store_audit_functions(st, err);
+	if (rc == ORR_OK)
+		rc = store_begin(st, err);
+	if (rc != ORR_OK)
+		return rc;
+	int64_t now = clock_now(clock);
+	rc = audit_run_open(st, now, o->job_id, run_id, err);
+	if (rc == ORR_OK)
+		rc = run_checks(st, *run_id, now, o, err);
+	if (rc == ORR_OK)
+		rc = score_and_close(st, *run_id, clock_now(clock), err);
+	if (rc == ORR_OK)
+		rc = store_commit(st, err);
+	if (rc != ORR_OK)
+		store_rollback(st);
+	return rc;
+}
+
+enum orr_rc audit_report(struct store *st, int64_t run_id, json_t **out, char **err)
+{
+	json_t *run = NULL, *findings = NULL;
+	enum orr_rc rc = audit_run_get(st, run_id, &run, err);
+	if (rc == ORR_OK)
+		rc = audit_findings_list(st, run_id, &findings, err);
+	if (rc != ORR_OK) {
+		json_decref(run);
+		return rc;
+	}
+	json_t *scores = json_incref(json_object_get(run, "scores"));
+	json_object_del(run, "scores");
+	*out = json_pack("{sososo}", "run", run, "scores", scores, "findings", findings);
+	return ORR_OK;
+}

@@ -1,0 +1,252 @@
+/* cli_audit.c - `audit`: run it, read findings, drill to rows, history. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli_internal.h"
+#include "clock.h"
+#include "rules.h"
+#include "store.h"
+#include "store_audit.h"
+#include "xalloc.h"
+
+static const char *text_of(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static long long int_of(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static double real_of(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+/* --- text and markdown ----------------------------------------------------- */
+
+static void scores_line(struct cli *cli, json_t *scores, const char *sep)
+{
+	const char *k;
+	json_t *v;
+	const char *join = "";
+	json_object_foreach(json_object_get(scores, "dimensions"), k, v) {
+		fprintf(cli->out, "%s%s %.1f", join, k, json_number_value(v));
+		join = sep;
+	}
+}
+
+static void report_text(struct cli *cli, json_t *r)
+{
+	json_t *run = json_object_get(r, "run"), *scores = json_object_get(r, "scores");
+	fprintf(cli->out, "audit run %lld: score %.1f  (", int_of(run, "id"),
+		real_of(scores, "overall"));
+	scores_line(cli, scores, ", ");
+	fprintf(cli->out, ")\n");
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(r, "findings"), i, f) {
+		char *ex = json_dumps(json_object_get(f, "examples"), JSON_COMPACT);
+		fprintf(cli->out, "%-7s %-12s %-16s %8lld of %-8lld (%6.2f%%)  %s  [finding %lld, rows %s]\n",
+			text_of(f, "severity"), text_of(f, "dimension"), text_of(f, "table_name"),
+			int_of(f, "failing"), int_of(f, "checked"), real_of(f, "share_pct"),
+			text_of(f, "message"), int_of(f, "id"), ex);
+		free(ex);
+	}
+	if (json_array_size(json_object_get(r, "findings")) == 0)
+		fprintf(cli->out, "no findings\n");
+}
+
+static void md_scores_table(struct cli *cli, json_t *group, const char *title)
+{
+	fprintf(cli->out, "\n| %s | score |\n|---|---:|\n", title);
+	const char *k;
+	json_t *v;
+	json_object_foreach(group, k, v)
+		fprintf(cli->out, "| %s | %.1f |\n", k, json_number_value(v));
+}
+
+static void report_md(struct cli *cli, json_t *r)
+{
+	json_t *run = json_object_get(r, "run"), *scores = json_object_get(r, "scores");
+	char when[CLOCK_TEXT_LEN];
+	clock_format(int_of(run, "finished_at"), when);
+	fprintf(cli->out, "# Data quality audit %lld\n\nDatabase `%s`, audited %s.\n\n"
+		"**Overall score: %.1f / 100.**\n",
+		int_of(run, "id"), store_path(cli->st), when, real_of(scores, "overall"));
+	md_scores_table(cli, json_object_get(scores, "dimensions"), "dimension");
+	md_scores_table(cli, json_object_get(scores, "tables"), "table");
+	md_scores_table(cli, json_object_get(scores, "sources"), "source id");
+	fprintf(cli->out, "\n## Findings\n\n| severity | dimension | table | failing | of | share "
+		"| what | finding |\n|---|---|---|---:|---:|---:|---|---:|\n");
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(r, "findings"), i, f)
+		fprintf(cli->out, "| %s | %s | %s | %lld | %lld | %.2f%% | %s | %lld |\n",
+			text_of(f, "severity"), text_of(f, "dimension"), text_of(f, "table_name"),
+			int_of(f, "failing"), int_of(f, "checked"), real_of(f, "share_pct"),
+			text_of(f, "message"), int_of(f, "id"));
+	fprintf(cli->out, "\nEvery failing row: `orrery audit rows FINDING`.  Score of a group: "
+		"100 × (1 − failing rows / rows checked) over its checks; overall: the mean of "
+		"the dimension scores.\n");
+}
+
+/* --- commands -------------------------------------------------------------- */
+
+static void show_progress(void *ctx, int done, int total, const char *check)
+{
+	(void)ctx;
+	fprintf(stderr, "\raudit: %d/%d checks (%s)%*s", done, total, check, 10, "");
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static int print_report(struct cli *cli, int64_t run_id)
+{
+	json_t *r = NULL;
+	char *err = NULL;
+	int rc = audit_report(cli->st, run_id, &r, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	double score = real_of(json_object_get(r, "scores"), "overall");
+	if (cli->json)
+		cli_emit_json(cli, json_incref(r));
+	else if (cli->md)
+		report_md(cli, r);
+	else
+		report_text(cli, r);
+	json_decref(r);
+	const char *under = cli_args_get(&cli->args, "fail-under");
+	if (under && score < atof(under)) {
+		fprintf(cli->errs, "orrery: audit score %.1f is under %s\n", score, under);
+		return 1;
+	}
+	return ORR_OK;
+}
+
+static int audit_run_cmd(struct cli *cli)
+{
+	const char *stale = cli_args_get(&cli->args, "stale-after");
+	struct audit_options o = { .stale_ms = stale ? rules_parse_duration(stale)
+						     : AUDIT_STALE_DEFAULT_MS };
+	if (o.stale_ms < 0)
+		return cli_fail(cli, ORR_USAGE, xstrdup("audit: --stale-after is a duration "
+							 "such as 7d or 12h"));
+	const char *under = cli_args_get(&cli->args, "fail-under");
+	if (under && cli_count(under) < 0)
+		return cli_fail(cli, ORR_USAGE, xstrdup("audit: --fail-under takes a score 0-100"));
+	int rc = cli_migrated(cli);
+	if (rc != ORR_OK)
+		return rc;
+	if (isatty(STDERR_FILENO))
+		o.progress = show_progress;
+	int64_t run_id = 0;
+	char *err = NULL;
+	if ((rc = audit_run(cli->st, &clock_system, &o, &run_id, &err)) != ORR_OK)
+		return cli_fail(cli, rc, err);
+	return print_report(cli, run_id);
+}
+
+static int audit_show_cmd(struct cli *cli)
+{
+	long long id = cli->args.npos > 1 ? cli_id_arg(cli, 1, "audit run")
+					  : (long long)audit_latest_run(cli->st);
+	if (id < 0)
+		return ORR_USAGE;
+	if (id == 0)
+		return cli_fail(cli, ORR_NOINPUT, xstrdup("no audit has run yet (orrery audit)"));
+	return print_report(cli, id);
+}
+
+static int audit_rows_cmd(struct cli *cli)
+{
+	long long id = cli_id_arg(cli, 1, "finding");
+	long long limit = cli_number(cli, "limit", 0), offset = cli_number(cli, "offset", 0);
+	if (id < 0 || limit < 0 || offset < 0)
+		return ORR_USAGE;
+	json_t *rows = NULL;
+	char *err = NULL;
+	int rc = audit_rows_list(cli->st, id, (long)limit, (long)offset, &rows, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (cli->json) {
+		cli_emit_json(cli, rows);
+		return ORR_OK;
+	}
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		fprintf(cli->out, "%lld\n", int_of(r, "row_id"));
+	json_decref(rows);
+	return ORR_OK;
+}
+
+static int audit_history_cmd(struct cli *cli)
+{
+	long long limit = cli_number(cli, "limit", 0);
+	if (limit < 0)
+		return ORR_USAGE;
+	json_t *runs = NULL;
+	char *err = NULL;
+	int rc = audit_history_list(cli->st, (long)limit, &runs, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (cli->json) {
+		cli_emit_json(cli, runs);
+		return ORR_OK;
+	}
+	size_t i;
+	json_t *r;
+	json_array_foreach(runs, i, r) {
+		char when[CLOCK_TEXT_LEN];
+		clock_format(int_of(r, "finished_at"), when);
+		fprintf(cli->out, "%6lld  %s  score %5.1f  %3lld findings  ", int_of(r, "id"), when,
+			real_of(r, "score"), int_of(r, "findings"));
+		scores_line(cli, json_object_get(r, "scores"), ", ");
+		fputc('\n', cli->out);
+	}
+	json_decref(runs);
+	return ORR_OK;
+}
+
+static int cmd_audit(struct cli *cli)
+{
+	const char *v = cli->args.npos > 0 ? cli->args.pos[0] : "run";
+	if (strcmp(v, "run") == 0)
+		return audit_run_cmd(cli);
+	if (strcmp(v, "show") == 0)
+		return audit_show_cmd(cli);
+	if (strcmp(v, "rows") == 0)
+		return audit_rows_cmd(cli);
+	if (strcmp(v, "history") == 0)
+		return audit_history_cmd(cli);
+	return cli_fail(cli, ORR_USAGE, xasprintf("audit: unknown action \"%s\" (run, show [RUN], "
+						  "rows FINDING, history)", v));
+}
+
+const struct cli_command cli_audit_commands[] = {
+	{ "audit",
+	  "audit [run|show [RUN]|rows FINDING|history] [--stale-after 7d] [--fail-under SCORE] "
+	  "[--limit N] [--offset N] [--format text|json|md]",
+	  "audit data quality: findings, every failing row, scores, history",
+	  "run (the default)   run every check over the whole database and print the\n"
+	  "                    report: findings by severity with counts, shares and\n"
+	  "                    example rows; scores per dimension, table and source\n"
+	  "show [RUN]          the report of a run (default: the latest)\n"
+	  "rows FINDING        every failing row id of a finding (--limit, --offset)\n"
+	  "history             every run with its scores, newest first\n\n"
+	  "  --stale-after D   a source whose newest record is older is stale (default 7d)\n"
+	  "  --fail-under S    exit 1 when the overall score is below S (for scripts)\n"
+	  "  --format md       a report to hand to a manager\n"
+	  "Findings do not make the exit status non-zero; --fail-under does.",
+	  DB_WRITE,
+	  { { "stale-after", true, NULL }, { "fail-under", true, NULL }, { "limit", true, NULL },
+	    { "offset", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
+	  cmd_audit },
+};
+
+const int cli_audit_ncommands = sizeof cli_audit_commands / sizeof *cli_audit_commands;

@@ -1,0 +1,354 @@
+/* store_audit.c - audit runs and findings in SQLite. */
+#include "store_audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_valid.h"
+#include "store_internal.h"
+#include "xalloc.h"
+
+/* --- SQL functions --------------------------------------------------------- */
+
+static const char *text_arg(sqlite3_value *v)
+{
+	return sqlite3_value_type(v) == SQLITE_NULL ? NULL : (const char *)sqlite3_value_text(v);
+}
+
+/* A predicate over one text: NULL stays NULL, so "NOT f(x)" skips it. */
+#define PREDICATE(fn_name, predicate)                                                    \
+	static void fn_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)          \
+	{                                                                                  \
+		(void)argc;                                                                \
+		const char *s = text_arg(argv[0]);                                         \
+		if (s)                                                                     \
+			sqlite3_result_int(ctx, predicate(s));                             \
+		else                                                                       \
+			sqlite3_result_null(ctx);                                          \
+	}
+
+PREDICATE(sql_valid_gtin, valid_gtin)
+PREDICATE(sql_valid_email, valid_email)
+PREDICATE(sql_valid_currency, valid_currency)
+PREDICATE(sql_valid_image_ref, valid_image_ref)
+
+static void sql_country_code(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *s = text_arg(argv[0]);
+	const char *code = s ? country_code(s) : NULL;
+	if (code)
+		sqlite3_result_text(ctx, code, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static void sql_plausible_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *s = text_arg(argv[0]);
+	if (s)
+		sqlite3_result_int(ctx, plausible_time(s, sqlite3_value_int64(argv[1])));
+	else
+		sqlite3_result_null(ctx);
+}
+
+static void sql_fingerprint(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *s = text_arg(argv[0]);
+	char *fp = s ? title_fingerprint(s) : NULL;
+	if (fp)
+		sqlite3_result_text(ctx, fp, -1, free);
+	else
+		sqlite3_result_null(ctx);
+}
+
+enum orr_rc store_audit_functions(struct store *st, char **err)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	} fns[] = {
+		{ "orr_valid_gtin", 1, sql_valid_gtin },
+		{ "orr_valid_email", 1, sql_valid_email },
+		{ "orr_valid_currency", 1, sql_valid_currency },
+		{ "orr_valid_image_ref", 1, sql_valid_image_ref },
+		{ "orr_country_code", 1, sql_country_code },
+		{ "orr_plausible_time", 2, sql_plausible_time },
+		{ "orr_fingerprint", 1, sql_fingerprint },
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+		if (sqlite3_create_function_v2(store_sqlite(st), fns[i].name, fns[i].nargs,
+					       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fns[i].fn,
+					       NULL, NULL, NULL) != SQLITE_OK) {
+			*err = store_errmsg(st, "cannot register the audit functions");
+			return ORR_SOFTWARE;
+		}
+	return ORR_OK;
+}
+
+/* --- runs ------------------------------------------------------------------ */
+
+enum orr_rc audit_run_open(struct store *st, int64_t now, int64_t job_id, int64_t *run_id,
+			   char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_runs (started_at, job_id) VALUES (?1, ?2)",
+		"cannot start an audit run", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, now);
+	store_bind_id_or_null(s, 2, job_id);
+	enum orr_rc rc = store_step_done(st, s, "cannot start an audit run", err);
+	*run_id = sqlite3_last_insert_rowid(store_sqlite(st));
+	return rc;
+}
+
+static enum orr_rc open_finding(struct store *st, int64_t run_id, const struct audit_check *c,
+				int64_t *id, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_findings (run_id, check_name, dimension, severity, table_name, "
+		"failing, checked, message) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
+		"cannot record a finding", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, c->dimension, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->severity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, c->table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, c->message, -1, SQLITE_STATIC);
+	enum orr_rc rc = store_step_done(st, s, "cannot record a finding", err);
+	*id = sqlite3_last_insert_rowid(store_sqlite(st));
+	return rc;
+}
+
+static enum orr_rc collect_rows(struct store *st, const struct audit_check *c, int64_t finding,
+				int64_t now, int64_t stale_ms, long *failing, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, c->rows_sql, c->name, err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, finding);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, now);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, stale_ms);
+	enum orr_rc rc = store_step_done(st, s, c->name, err);
+	*failing = rc == ORR_OK ? sqlite3_changes(store_sqlite(st)) : 0;
+	return rc;
+}
+
+static enum orr_rc record_checked(struct store *st, int64_t run_id, const char *check,
+				  sqlite3_int64 source, bool has_source, long checked, long failing,
+				  char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_checked (run_id, check_name, source_id, checked, failing) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)", "cannot record checked rows", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_text(s, 2, check, -1, SQLITE_STATIC);
+	if (has_source)
+		sqlite3_bind_int64(s, 3, source);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, checked);
+	sqlite3_bind_int64(s, 5, failing);
+	return store_step_done(st, s, "cannot record checked rows", err);
+}
+
+static long failing_of_source(struct store *st, int64_t finding, sqlite3_int64 source,
+			      bool has_source)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT count(*) FROM audit_finding_rows WHERE finding_id = ?1 AND source_id IS ?2");
+	if (!s)
+		return 0;
+	sqlite3_bind_int64(s, 1, finding);
+	if (has_source)
+		sqlite3_bind_int64(s, 2, source);
+	else
+		sqlite3_bind_null(s, 2);
+	long n = sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return n;
+}
+
+/* Rows checked per source, and how many of them failed. */
+static enum orr_rc count_per_source(struct store *st, int64_t run_id, const struct audit_check *c,
+				    int64_t finding, long *checked, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, c->checked_sql, c->name, err);
+	if (!s)
+		return ORR_SOFTWARE;
+	json_t *per = json_array();
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(per, json_pack("{sIsbsI}", "source",
+						     (json_int_t)sqlite3_column_int64(s, 0), "known",
+						     sqlite3_column_type(s, 0) != SQLITE_NULL, "n",
+						     (json_int_t)sqlite3_column_int64(s, 1)));
+	sqlite3_reset(s);
+	enum orr_rc result = rc == SQLITE_DONE ? ORR_OK : store_rc(rc);
+	if (result != ORR_OK)
+		*err = store_errmsg(st, c->name);
+	size_t i;
+	json_t *row;
+	*checked = 0;
+	json_array_foreach(per, i, row) {
+		sqlite3_int64 src = json_integer_value(json_object_get(row, "source"));
+		bool known = json_is_true(json_object_get(row, "known"));
+		long n = (long)json_integer_value(json_object_get(row, "n"));
+		*checked += n;
+		if (result == ORR_OK)
+			result = record_checked(st, run_id, c->name, src, known, n,
+						failing_of_source(st, finding, src, known), err);
+	}
+	json_decref(per);
+	return result;
+}
+
+static enum orr_rc settle_finding(struct store *st, int64_t finding, long failing, long checked,
+				  char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		failing ? "UPDATE audit_findings SET failing = ?2, checked = ?3, examples = "
+			  "(SELECT json_group_array(row_id) FROM (SELECT row_id FROM audit_finding_rows "
+			  "WHERE finding_id = ?1 ORDER BY row_id LIMIT 5)) WHERE id = ?1"
+			: "DELETE FROM audit_findings WHERE id = ?1 AND ?2 = 0 AND ?3 >= 0",
+		"cannot record a finding", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, finding);
+	sqlite3_bind_int64(s, 2, failing);
+	sqlite3_bind_int64(s, 3, checked);
+	return store_step_done(st, s, "cannot record a finding", err);
+}
+
+enum orr_rc audit_run_check(struct store *st, int64_t run_id, const struct audit_check *c,
+			    int64_t now, int64_t stale_ms, long *failing, long *checked, char **err)
+{
+	int64_t finding = 0;
+	*failing = *checked = 0;
+	enum orr_rc rc = open_finding(st, run_id, c, &finding, err);
+	if (rc == ORR_OK)
+		rc = collect_rows(st, c, finding, now, stale_ms, failing, err);
+	if (rc == ORR_OK)
+		rc = count_per_source(st, run_id, c, finding, checked, err);
+	if (rc == ORR_OK)
+		rc = settle_finding(st, finding, *failing, *checked, err);
+	return rc;
+}
+
+enum orr_rc audit_run_close(struct store *st, int64_t run_id, double score, const char *scores,
+			    int64_t now, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"UPDATE audit_runs SET finished_at = ?2, score = ?3, scores = ?4 WHERE id = ?1",
+		"cannot finish the audit run", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_double(s, 3, score);
+	sqlite3_bind_text(s, 4, scores, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "cannot finish the audit run", err);
+}
+
+/* --- reading --------------------------------------------------------------- */
+
+static int64_t scalar_id(struct store *st, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	if (!s)
+		return 0;
+	if (sqlite3_bind_parameter_count(s) >= 1)
+		sqlite3_bind_int64(s, 1, arg);
+	int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return id;
+}
+
+int64_t audit_run_of_job(struct store *st, int64_t job_id)
+{
+	return scalar_id(st, "SELECT id FROM audit_runs WHERE job_id = ?1", job_id);
+}
+
+int64_t audit_latest_run(struct store *st)
+{
+	return scalar_id(st, "SELECT max(id) FROM audit_runs WHERE finished_at IS NOT NULL", 0);
+}
+
+/* Run a query with one id parameter into a JSON array of row objects. */
+static enum orr_rc rows_by_id(struct store *st, const char *sql, int64_t id, const char *what,
+			      json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, sql, what, err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, id);
+	return store_rows_json(st, s, what, out, err);
+}
+
+enum orr_rc audit_checked_list(struct store *st, int64_t run_id, json_t **out, char **err)
+{
+	return rows_by_id(st,
+		"SELECT c.check_name, c.source_id, c.checked, c.failing FROM audit_checked c "
+		"WHERE c.run_id = ?1 ORDER BY c.check_name, c.source_id",
+		run_id, "cannot read the audit", out, err);
+}
+
+enum orr_rc audit_findings_list(struct store *st, int64_t run_id, json_t **out, char **err)
+{
+	return rows_by_id(st,
+		"SELECT id, check_name, dimension, severity, table_name, failing, checked, "
+		"round(100.0 * failing / max(checked, 1), 2) AS share_pct, message, examples "
+		"FROM audit_findings WHERE run_id = ?1 ORDER BY CASE severity WHEN 'error' THEN 0 "
+		"WHEN 'warning' THEN 1 ELSE 2 END, failing DESC, id",
+		run_id, "cannot read the findings", out, err);
+}
+
+enum orr_rc audit_run_get(struct store *st, int64_t run_id, json_t **out, char **err)
+{
+	json_t *rows;
+	enum orr_rc rc = rows_by_id(st, "SELECT * FROM audit_runs WHERE id = ?1", run_id,
+				    "cannot read the audit", &rows, err);
+	if (rc != ORR_OK)
+		return rc;
+	*out = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	if (*out)
+		return ORR_OK;
+	*err = xasprintf("no audit run %lld", (long long)run_id);
+	return ORR_NOINPUT;
+}
+
+enum orr_rc audit_rows_list(struct store *st, int64_t finding_id, long limit, long offset,
+			    json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT row_id, source_id FROM audit_finding_rows WHERE finding_id = ?1 "
+		"ORDER BY row_id LIMIT CASE WHEN ?2 > 0 THEN ?2 ELSE -1 END OFFSET ?3",
+		"cannot read the failing rows", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, finding_id);
+	sqlite3_bind_int64(s, 2, limit);
+	sqlite3_bind_int64(s, 3, offset);
+	return store_rows_json(st, s, "cannot read the failing rows", out, err);
+}
+
+enum orr_rc audit_history_list(struct store *st, long limit, json_t **out, char **err)
+{
+	return rows_by_id(st,
+		"SELECT r.id, r.started_at, r.finished_at, r.score, r.scores, "
+		"(SELECT count(*) FROM audit_findings f WHERE f.run_id = r.id) AS findings "
+		"FROM audit_runs r WHERE r.finished_at IS NOT NULL ORDER BY r.id DESC "
+		"LIMIT CASE WHEN ?1 > 0 THEN ?1 ELSE -1 END",
+		limit, "cannot read the audit history", out, err);
+}

@@ -1,0 +1,46 @@
+/* store_audit.h - the audit's rows: runs, findings with every failing row,
+ * per-source counts; and the SQL functions the checks call. */
+#ifndef ORR_STORE_AUDIT_H
+#define ORR_STORE_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "rc.h"
+#include "store_audit_checks.h"
+
+struct store;
+
+/* Register orr_valid_gtin, orr_valid_email, orr_country_code,
+ * orr_valid_currency, orr_plausible_time, orr_valid_image_ref and
+ * orr_fingerprint on this connection. */
+enum orr_rc store_audit_functions(struct store *st, char **err);
+
+enum orr_rc audit_run_open(struct store *st, int64_t now, int64_t job_id, int64_t *run_id,
+			   char **err);
+/* Run one check into run_id: its finding (kept only when rows fail), every
+ * failing row, and the rows checked and failing per source.  *failing and
+ * *checked are the totals. */
+enum orr_rc audit_run_check(struct store *st, int64_t run_id, const struct audit_check *c,
+			    int64_t now, int64_t stale_ms, long *failing, long *checked, char **err);
+enum orr_rc audit_run_close(struct store *st, int64_t run_id, double score, const char *scores,
+			    int64_t now, char **err);
+
+/* The run a job already made (0: none): a job that reruns after a crash
+ * does not audit twice. */
+int64_t audit_run_of_job(struct store *st, int64_t job_id);
+/* The newest finished run (0: none). */
+int64_t audit_latest_run(struct store *st);
+
+/* Per check and source of a run: check_name, source_id, checked, failing. */
+enum orr_rc audit_checked_list(struct store *st, int64_t run_id, json_t **out, char **err);
+/* A run's findings, most severe and largest first. */
+enum orr_rc audit_findings_list(struct store *st, int64_t run_id, json_t **out, char **err);
+enum orr_rc audit_run_get(struct store *st, int64_t run_id, json_t **out, char **err);
+/* Failing row ids of a finding, in id order, from offset (limit 0: all). */
+enum orr_rc audit_rows_list(struct store *st, int64_t finding_id, long limit, long offset,
+			    json_t **out, char **err);
+/* Runs, newest first, with their scores. */
+enum orr_rc audit_history_list(struct store *st, long limit, json_t **out, char **err);
+
+#endif
