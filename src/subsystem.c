@@ -3,12 +3,14 @@
 
 #include <string.h>
 
+#include "subsys_audit.h"
 #include "subsys_manual.h"
 #include "subsys_system.h"
 
 static const struct subsystem *const registry[] = {
 	&subsys_manual,
 	&subsys_system,
+	&subsys_audit,
 };
 
 #define NREGISTRY (sizeof registry / sizeof *registry)
