@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_order.h"
 #include "xalloc.h"
 
 #define SQL_COL(E, c) ", " #c
@@ -184,7 +185,7 @@ const char *const *entity_columns(enum entity_kind kind, int *ncols, int *nkeys)
 static const char sql_touched_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS touched_orders ("
 	"origin TEXT NOT NULL, order_key TEXT NOT NULL, created INTEGER NOT NULL, "
-	"changed TEXT, PRIMARY KEY (origin, order_key))";
+	"changed TEXT, lines TEXT, PRIMARY KEY (origin, order_key))";
 static const char sql_touched_clear[] = "DELETE FROM temp.touched_orders";
 static const char sql_counters_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL)";
@@ -194,7 +195,8 @@ static const char sql_touch[] =
 	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (origin, order_key) DO UPDATE SET "
 	"created = created OR excluded.created, "
 	"changed = CASE WHEN created OR excluded.created THEN NULL "
-	"ELSE json_patch(coalesce(changed, '{}'), excluded.changed) END";
+	"ELSE json_patch(coalesce(changed, '{}'), excluded.changed) END, "
+	"lines = NULL"; /* touched again: its drafted lines may be stale */
 static const char sql_event[] =
 	"INSERT INTO events (time, type, entity, entity_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -221,6 +223,7 @@ void entity_end(struct entity_tx *tx)
 {
 	free(tx->last_touched);
 	tx->last_touched = NULL;
+	order_draft_free(tx);
 }
 
 enum orr_rc entity_counter_set(struct entity_tx *tx, const char *key, int64_t n, char **err)
@@ -352,8 +355,12 @@ static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
 			       const struct val *key, bool created, const char *changed, bool child,
 			       char **err)
 {
-	if (touched_last(tx, origin, key) && child)
+	bool same = touched_last(tx, origin, key);
+	if (same && child)
 		return ORR_OK;
+	enum orr_rc r = same ? ORR_OK : order_draft_close(tx, err); /* the last order is done */
+	if (r != ORR_OK)
+		return r;
 	sqlite3_stmt *s = store_stmt(tx->st, sql_touch);
 	if (!s)
 		return fail(tx, "cannot track changed orders", err);
@@ -414,9 +421,11 @@ static void bind_named(sqlite3_stmt *s, const struct entity_def *d, int64_t id,
 	}
 }
 
+/* Run the adopt statements; *claimed counts the rows they took. */
 static enum orr_rc adopt(struct entity_tx *tx, const struct entity_def *d, int64_t id,
-			 const struct val *vals, char **err)
+			 const struct val *vals, int *claimed, char **err)
 {
+	*claimed = 0;
 	for (const char *const *sql = d->adopt; sql && *sql; sql++) {
 		sqlite3_stmt *s = store_stmt(tx->st, *sql);
 		if (!s)
@@ -427,6 +436,7 @@ static enum orr_rc adopt(struct entity_tx *tx, const struct entity_def *d, int64
 		sqlite3_clear_bindings(s);
 		if (rc != SQLITE_DONE)
 			return fail(tx, "cannot link records", err);
+		*claimed += sqlite3_changes(store_sqlite(tx->st));
 	}
 	return ORR_OK;
 }
@@ -512,15 +522,22 @@ static enum orr_rc announce(struct entity_tx *tx, const struct entity_def *d, in
 			    const struct val *vals, json_t *changed, char **err)
 {
 	enum orr_rc rc = ORR_OK;
+	int claimed = 0;
 	if (!changed && d->adopt)
-		rc = adopt(tx, d, id, vals, err);
+		rc = adopt(tx, d, id, vals, &claimed, err);
 	if (rc == ORR_OK && d->deferred) {
 		char *text = changed ? json_dumps(changed, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		rc = touch_order(tx, &vals[0], &vals[1], !changed, text, false, err);
 		free(text);
+		/* a new order with nothing waiting: its lines can be drafted */
+		if (rc == ORR_OK && !changed && !claimed)
+			order_draft_open(tx, &vals[0], &vals[1]);
 	} else if (rc == ORR_OK && d->order_child) {
-		const char *what = d == &defs[ENT_LINE] ? "{\"lines\":true}" : "{\"payments\":true}";
-		rc = touch_order(tx, &vals[0], &vals[1], false, what, true, err);
+		bool line = d == &defs[ENT_LINE];
+		rc = touch_order(tx, &vals[0], &vals[1], false,
+				 line ? "{\"lines\":true}" : "{\"payments\":true}", true, err);
+		if (rc == ORR_OK && line)
+			order_draft_line(tx, vals, !changed);
 	} else if (rc == ORR_OK && d->name) {
 		json_t *payload;
 		if (changed) {
@@ -593,39 +610,11 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 	return r;
 }
 
-/* One event per touched order that exists, with its current row and lines.
- * json_patch onto '{}' drops null members (RFC 7396), keeping the payloads
- * of big files small; the lines are inserted after that, and a line's
- * currency and description are its order's and its variant's. */
-static const char sql_flush_orders[] =
-	"INSERT INTO events (time, type, entity, entity_id, payload) "
-	"SELECT ?1, CASE WHEN t.created THEN 'order.created' ELSE 'order.updated' END, "
-	"'order', o.id, json_insert(json_patch('{}', json_object("
-	"'id', o.id, 'origin', o.origin, 'key', o.key, 'customer_key', o.customer_key, "
-	"'customer_id', o.customer_id, 'status', o.status, 'is_return', o.is_return, "
-	"'country', o.country, 'currency', o.currency, 'purchased_at', o.purchased_at, "
-	"'approved_at', o.approved_at, 'dispatched_at', o.dispatched_at, "
-	"'delivered_at', o.delivered_at, 'estimated_at', o.estimated_at, "
-	"'changed', json(t.changed))), '$.lines', json(("
-	"SELECT json_group_array(json(j)) FROM (SELECT json_patch('{}', json_object("
-	"'line_no', l.line_no, 'sku', l.sku, 'quantity', l.quantity, "
-	"'unit_price_minor', l.unit_price_minor, 'freight_minor', l.freight_minor)) AS j "
-	"FROM order_lines l WHERE l.origin = o.origin AND l.order_key = o.key "
-	"ORDER BY l.line_no)))) "
-	"FROM temp.touched_orders t JOIN orders o ON o.origin = t.origin AND o.key = t.order_key "
-	"ORDER BY t.rowid";
-
 enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err)
 {
-	sqlite3_stmt *s = store_stmt(tx->st, sql_flush_orders);
-	if (!s)
-		return fail(tx, "cannot write order events", err);
-	sqlite3_bind_text(s, 1, tx->now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(tx, "cannot write order events", err);
-	tx->events += sqlite3_changes(store_sqlite(tx->st));
+	enum orr_rc rc = order_events_flush(tx, err);
+	if (rc != ORR_OK)
+		return rc;
 	entity_end(tx);
 	if (sqlite3_exec(store_sqlite(tx->st), sql_touched_clear, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(tx, "cannot track changed orders", err);

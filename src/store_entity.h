@@ -118,6 +118,7 @@ struct entity_tx {
 	const char *now; /* UTC, PARSE_TIME_LEN form */
 	long events;     /* appended so far */
 	char *last_touched; /* origin and key of the order touched last (private) */
+	struct order_draft *draft; /* lines of the order being written (store_order) */
 };
 
 /* Start tracking touched orders for this transaction; entity_end releases
