@@ -47,7 +47,16 @@ struct ingest_job {
 	char *fatal_err;
 	char **kept;
 	size_t nkept, capkept;
+	struct time_memo *times; /* per column: the last timestamp parsed */
 	void *state;
+};
+
+/* A file repeats its timestamps (every line of an invoice has its date), so
+ * each column remembers its last text and what it became.  The result lives
+ * here until the column parses a different text, longer than a record. */
+struct time_memo {
+	char text[32];
+	char out[PARSE_TIME_LEN];
 };
 
 /* --- the importers' view ------------------------------------------------ */
@@ -182,13 +191,32 @@ bool job_money(struct ingest_job *job, int col, bool required, struct val *out)
 	}
 }
 
+/* The memo of a column, NULL when the text is too long to remember. */
+static struct time_memo *time_memo(struct ingest_job *job, int col, const char *text)
+{
+	if (col < 0 || (size_t)col >= job->ncols || strlen(text) >= sizeof job->times->text)
+		return NULL;
+	if (!job->times)
+		job->times = xcalloc(job->ncols, sizeof *job->times);
+	return &job->times[col];
+}
+
 bool job_time(struct ingest_job *job, int col, bool required, struct val *out)
 {
-	const char *why = NULL;
+	const char *why = NULL, *text = job_text(job, col);
+	struct time_memo *m = time_memo(job, col, text);
+	if (m && m->out[0] && strcmp(m->text, text) == 0) {
+		*out = val_text(m->out);
+		return true;
+	}
 	char buf[PARSE_TIME_LEN];
-	switch (parse_time(job_text(job, col), buf, &why)) {
+	switch (parse_time(text, buf, &why)) {
 	case PARSE_OK:
-		*out = val_text(job_keep(job, buf, strlen(buf)));
+		if (!m)
+			return *out = val_text(job_keep(job, buf, strlen(buf))), true;
+		strcpy(m->text, text);
+		memcpy(m->out, buf, sizeof buf);
+		*out = val_text(m->out);
 		return true;
 	case PARSE_EMPTY:
 		return blank_ok(job, col, required, out);
@@ -341,6 +369,8 @@ static void free_header(struct ingest_job *job)
 	for (size_t i = 0; i < job->ncols; i++)
 		free(job->header[i]);
 	free(job->header);
+	free(job->times);
+	job->times = NULL;
 	job->header = NULL;
 	job->ncols = 0;
 }

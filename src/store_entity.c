@@ -320,8 +320,7 @@ static enum orr_rc append_event(struct entity_tx *tx, const char *entity, const 
 		sqlite3_bind_int64(s, 4, id);
 		sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
+		sqlite3_reset(s); /* every parameter is bound on each use */
 	}
 	free(text);
 	free(type);
@@ -372,8 +371,7 @@ static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
 	else
 		sqlite3_bind_null(s, 4);
 	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sqlite3_reset(s); /* every parameter is bound on each use */
 	return rc == SQLITE_DONE ? ORR_OK : fail(tx, "cannot track changed orders", err);
 }
 
@@ -455,8 +453,7 @@ static enum orr_rc write_row(struct entity_tx *tx, const struct entity_def *d, i
 	if (*id)
 		sqlite3_bind_int64(s, d->ncols + 2, *id);
 	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sqlite3_reset(s); /* no clear_bindings: every parameter is bound on each use */
 	if (rc != SQLITE_DONE) {
 		char *what = xasprintf("cannot write %s", entity_name((enum entity_kind)(d - defs)));
 		enum orr_rc r = fail(tx, what, err);

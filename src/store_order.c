@@ -7,11 +7,11 @@
  * \u00xx, everything else as is; null members are left out. */
 #include "store_order.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "store_internal.h"
 #include "xalloc.h"
 
@@ -49,9 +49,8 @@ static void text_add(struct text *t, const char *s, size_t n)
 
 static void text_int(struct text *t, int64_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof buf, "%" PRId64, v);
-	text_add(t, buf, (size_t)n);
+	char buf[PARSE_INT_LEN];
+	text_add(t, buf, parse_int_text(v, buf));
 }
 
 /* A JSON string, escaped as SQLite's json_object() does. */
