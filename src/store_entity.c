@@ -375,6 +375,21 @@ static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
 	return rc == SQLITE_DONE ? ORR_OK : fail(tx, "cannot track changed orders", err);
 }
 
+/* A new order with nothing waiting for it: its lines can be drafted, and
+ * its touch is written when the draft closes.  Until then no other order is
+ * touched (that closes the draft first), so its place in the event order is
+ * the same as if it were touched now. */
+static enum orr_rc draft_order(struct entity_tx *tx, const struct val *vals, char **err)
+{
+	if (vals[0].type != VAL_TEXT || vals[1].type != VAL_TEXT ||
+	    touched_last(tx, &vals[0], &vals[1]))
+		return touch_order(tx, &vals[0], &vals[1], true, NULL, false, err);
+	enum orr_rc rc = order_draft_close(tx, err); /* the last order is done */
+	if (rc == ORR_OK)
+		order_draft_open(tx, &vals[0], &vals[1]);
+	return rc;
+}
+
 static json_t *created_payload(const struct entity_def *d, int64_t id, const struct val *vals)
 {
 	json_t *o = json_object();
@@ -522,13 +537,12 @@ static enum orr_rc announce(struct entity_tx *tx, const struct entity_def *d, in
 	int claimed = 0;
 	if (!changed && d->adopt)
 		rc = adopt(tx, d, id, vals, &claimed, err);
-	if (rc == ORR_OK && d->deferred) {
+	if (rc == ORR_OK && d->deferred && !changed && !claimed) {
+		rc = draft_order(tx, vals, err);
+	} else if (rc == ORR_OK && d->deferred) {
 		char *text = changed ? json_dumps(changed, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		rc = touch_order(tx, &vals[0], &vals[1], !changed, text, false, err);
 		free(text);
-		/* a new order with nothing waiting: its lines can be drafted */
-		if (rc == ORR_OK && !changed && !claimed)
-			order_draft_open(tx, &vals[0], &vals[1]);
 	} else if (rc == ORR_OK && d->order_child) {
 		bool line = d == &defs[ENT_LINE];
 		rc = touch_order(tx, &vals[0], &vals[1], false,

@@ -7,6 +7,7 @@
  * \u00xx, everything else as is; null members are left out. */
 #include "store_order.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct text {
 
 struct order_draft {
 	char *origin, *key;
+	bool sound;        /* false: its lines are built from the table */
 	int64_t last_line_no;
 	struct text lines; /* "[{...},{...}" without the closing bracket */
 };
@@ -104,12 +106,11 @@ void order_draft_free(struct entity_tx *tx)
 
 void order_draft_open(struct entity_tx *tx, const struct val *origin, const struct val *key)
 {
-	order_draft_free(tx);
-	if (origin->type != VAL_TEXT || key->type != VAL_TEXT)
-		return;
+	assert(!tx->draft && origin->type == VAL_TEXT && key->type == VAL_TEXT);
 	struct order_draft *d = xcalloc(1, sizeof *d);
 	d->origin = xstrdup(origin->s);
 	d->key = xstrdup(key->s);
+	d->sound = true;
 	text_add(&d->lines, "[", 1);
 	tx->draft = d;
 }
@@ -153,29 +154,41 @@ static bool draft_add(struct order_draft *d, const struct val *v)
 void order_draft_line(struct entity_tx *tx, const struct val *vals, bool created)
 {
 	struct order_draft *d = tx->draft;
-	if (!d || vals[LINE_origin].type != VAL_TEXT || vals[LINE_order_key].type != VAL_TEXT ||
+	if (!d || !d->sound || vals[LINE_origin].type != VAL_TEXT || vals[LINE_order_key].type != VAL_TEXT ||
 	    strcmp(vals[LINE_order_key].s, d->key) != 0 || strcmp(vals[LINE_origin].s, d->origin) != 0)
 		return;
-	if (!created || !draft_add(d, vals))
-		order_draft_free(tx);
+	if (!created || !draft_add(d, vals)) {
+		d->sound = false;
+		free(d->lines.s);
+		d->lines = (struct text){ 0 };
+	}
 }
 
-/* A touch of the order after this (store_entity's ON CONFLICT) drops it. */
+/* The created order's touch, as store_entity's would be, with its lines.
+ * A touch already there (the order updated while drafting) keeps it created
+ * and drops the lines; a touch after this (store_entity's ON CONFLICT) drops
+ * them too. */
 static const char sql_keep_draft[] =
-	"UPDATE temp.touched_orders SET lines = ?3 WHERE origin = ?1 AND order_key = ?2";
+	"INSERT INTO temp.touched_orders (origin, order_key, created, changed, lines) "
+	"VALUES (?1, ?2, 1, NULL, ?3) ON CONFLICT (origin, order_key) DO UPDATE SET "
+	"created = 1, changed = NULL, lines = NULL";
 
 enum orr_rc order_draft_close(struct entity_tx *tx, char **err)
 {
 	struct order_draft *d = tx->draft;
 	if (!d)
 		return ORR_OK;
-	text_add(&d->lines, "]", 1);
 	sqlite3_stmt *s = store_stmt(tx->st, sql_keep_draft);
 	int rc = SQLITE_ERROR;
 	if (s) {
 		sqlite3_bind_text(s, 1, d->origin, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, d->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, d->lines.s, (int)d->lines.len, SQLITE_STATIC);
+		if (d->sound) {
+			text_add(&d->lines, "]", 1);
+			sqlite3_bind_text(s, 3, d->lines.s, (int)d->lines.len, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(s, 3);
+		}
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 	}

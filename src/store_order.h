@@ -10,7 +10,10 @@
  * already waiting for the order, a line updated or out of order, the order
  * touched again after its draft was closed) drops it, and that order's
  * event is built from the tables as before.  The order row itself is always
- * read back at flush, so later changes to it (an adopted customer) show. */
+ * read back at flush, so later changes to it (an adopted customer) show.
+ * While a draft is open no other order is touched, so the draft's order is
+ * touched (temp.touched_orders, which orders the events) when it closes,
+ * with its lines in the same statement. */
 #ifndef ORR_STORE_ORDER_H
 #define ORR_STORE_ORDER_H
 
@@ -19,13 +22,15 @@
 #include "rc.h"
 #include "store_entity.h"
 
-/* Start a draft for an order just created with no rows waiting for it;
- * any open draft must have been closed. */
+/* Start a draft for an order just created with no rows waiting for it,
+ * whose touch is left to order_draft_close; any open draft must have been
+ * closed. */
 void order_draft_open(struct entity_tx *tx, const struct val *origin, const struct val *key);
 /* A line was written; `created` is false when an existing line was updated.
  * Lines of other orders are ignored. */
 void order_draft_line(struct entity_tx *tx, const struct val *vals, bool created);
-/* Keep the open draft (if any) with its touched order and close it. */
+/* Touch the open draft's order (created), keeping its lines when the draft
+ * is still sound, and close it; nothing when no draft is open. */
 enum orr_rc order_draft_close(struct entity_tx *tx, char **err);
 /* Drop the open draft without keeping it (end of the transaction). */
 void order_draft_free(struct entity_tx *tx);
