@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_lines.h"
 #include "store_order.h"
 #include "xalloc.h"
 
@@ -224,6 +225,7 @@ void entity_end(struct entity_tx *tx)
 	free(tx->last_touched);
 	tx->last_touched = NULL;
 	order_draft_free(tx);
+	line_batch_free(tx);
 }
 
 enum orr_rc entity_counter_set(struct entity_tx *tx, const char *key, int64_t n, char **err)
@@ -507,6 +509,11 @@ int64_t entity_find(struct entity_tx *tx, enum entity_kind kind, const struct va
 {
 	int64_t id;
 	int rc;
+	char *err = NULL;
+	if (kind == ENT_LINE && line_batch_flush(tx, &err) != ORR_OK) {
+		free(err); /* kept by the batch: the next write reports it */
+		return 0;
+	}
 	sqlite3_stmt *s = lookup(tx, &defs[kind], keys, &id, &rc);
 	if (s)
 		sqlite3_reset(s);
@@ -590,6 +597,19 @@ static enum orr_rc update_found(struct entity_tx *tx, const struct entity_def *d
 	return r;
 }
 
+/* A line of an order created in this transaction: kept for a batched
+ * insert (store_lines), announced now. */
+static enum orr_rc insert_new_line(struct entity_tx *tx, const struct entity_def *d,
+				   const struct val *vals, enum entity_change *change, char **err)
+{
+	enum orr_rc r = line_batch_add(tx, vals, err);
+	if (r == ORR_OK)
+		r = announce(tx, d, 0, vals, NULL, err);
+	if (r == ORR_OK)
+		*change = CHANGE_CREATED;
+	return r;
+}
+
 enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const struct val *vals,
 			  enum upsert_mode mode, int64_t *id, enum entity_change *change,
 			  char **err)
@@ -598,10 +618,15 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 	int rc = SQLITE_DONE;
 	sqlite3_stmt *found = NULL;
 	*id = 0;
+	*change = CHANGE_NONE;
+	if (kind == ENT_LINE && mode == UPSERT_NEW)
+		return insert_new_line(tx, d, vals, change, err);
+	/* whatever this statement reads sees the lines written so far */
+	enum orr_rc r = line_batch_flush(tx, err);
+	if (r != ORR_OK)
+		return r;
 	if (mode != UPSERT_NEW)
 		found = lookup(tx, d, vals, id, &rc);
-	*change = CHANGE_NONE;
-	enum orr_rc r;
 	if ((!found && mode != UPSERT_NEW) || (rc != SQLITE_ROW && rc != SQLITE_DONE)) {
 		r = fail(tx, "cannot look up record", err);
 	} else if (rc == SQLITE_ROW) {
@@ -623,7 +648,9 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 
 enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err)
 {
-	enum orr_rc rc = order_events_flush(tx, err);
+	enum orr_rc rc = line_batch_flush(tx, err);
+	if (rc == ORR_OK)
+		rc = order_events_flush(tx, err);
 	if (rc != ORR_OK)
 		return rc;
 	entity_end(tx);

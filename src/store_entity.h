@@ -119,6 +119,7 @@ struct entity_tx {
 	long events;     /* appended so far */
 	char *last_touched; /* origin and key of the order touched last (private) */
 	struct order_draft *draft; /* lines of the order being written (store_order) */
+	struct line_batch *lines;  /* new lines not inserted yet (store_lines) */
 };
 
 /* Start tracking touched orders for this transaction; entity_end releases
@@ -129,7 +130,9 @@ void entity_end(struct entity_tx *tx);
 enum upsert_mode {
 	UPSERT_REPLACE, /* the source is authoritative: differing values are updated */
 	UPSERT_NEW,     /* the caller knows no such record exists yet (the lines of
-			 * an order created in this same transaction): insert */
+			 * an order created in this same transaction): insert.  Lines
+			 * are inserted several at a time, before any other statement
+			 * of this module; their *id is 0 */
 	UPSERT_FILL,    /* an observation (an invoice line naming a product): it only
 			 * fills values still unknown, so prices that vary from one
 			 * invoice to the next never flip the catalogue back and forth */
