@@ -198,7 +198,7 @@ const char *const *entity_columns(enum entity_kind kind, int *ncols, int *nkeys)
 static const char sql_touched_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS touched_orders ("
 	"origin TEXT NOT NULL, order_key TEXT NOT NULL, created INTEGER NOT NULL, "
-	"changed TEXT, lines TEXT, PRIMARY KEY (origin, order_key))";
+	"changed TEXT, lines_at INTEGER, lines_len INTEGER, PRIMARY KEY (origin, order_key))";
 static const char sql_touched_clear[] = "DELETE FROM temp.touched_orders";
 static const char sql_counters_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL)";
@@ -209,7 +209,7 @@ static const char sql_touch[] =
 	"created = created OR excluded.created, "
 	"changed = CASE WHEN created OR excluded.created THEN NULL "
 	"ELSE json_patch(coalesce(changed, '{}'), excluded.changed) END, "
-	"lines = NULL"; /* touched again: its drafted lines may be stale */
+	"lines_at = NULL"; /* touched again: its drafted lines may be stale */
 static const char sql_event[] =
 	"INSERT INTO events (time, type, entity, entity_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -236,7 +236,7 @@ void entity_end(struct entity_tx *tx)
 {
 	free(tx->last_touched);
 	tx->last_touched = NULL;
-	order_draft_free(tx);
+	order_drafts_end(tx);
 	line_batch_free(tx);
 }
 

@@ -119,6 +119,7 @@ struct entity_tx {
 	long events;     /* appended so far */
 	char *last_touched; /* origin and key of the order touched last (private) */
 	struct order_draft *draft; /* lines of the order being written (store_order) */
+	struct order_spool *spool; /* lines of the orders drafted so far (store_order) */
 	struct line_batch *lines;  /* new lines not inserted yet (store_lines) */
 };
 

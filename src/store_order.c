@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "store_internal.h"
@@ -23,6 +24,13 @@
 struct text {
 	char *s;
 	size_t len, cap;
+};
+
+/* The drafted lines of the transaction, back to back. */
+struct order_spool {
+	FILE *fp;    /* NULL once it failed: no more drafts are kept */
+	int64_t len; /* bytes written */
+	bool flushed;
 };
 
 struct order_draft {
@@ -92,7 +100,7 @@ static void text_member(struct text *t, const char *name, bool *first)
 
 /* --- drafts -------------------------------------------------------------- */
 
-void order_draft_free(struct entity_tx *tx)
+static void order_draft_free(struct entity_tx *tx)
 {
 	struct order_draft *d = tx->draft;
 	if (!d)
@@ -102,6 +110,70 @@ void order_draft_free(struct entity_tx *tx)
 	free(d->lines.s);
 	free(d);
 	tx->draft = NULL;
+}
+
+void order_drafts_end(struct entity_tx *tx)
+{
+	order_draft_free(tx);
+	if (tx->spool && tx->spool->fp)
+		fclose(tx->spool->fp);
+	free(tx->spool);
+	tx->spool = NULL;
+}
+
+/* An anonymous file in $TMPDIR (else /tmp), as SQLite's temporary files;
+ * NULL when none can be made. */
+static FILE *spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/orrery-spool-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path); /* the file lives as long as it is open */
+	free(path);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+	if (fd >= 0 && !fp)
+		close(fd);
+	return fp;
+}
+
+/* Append the closed draft's lines; false when the spool cannot take them
+ * (then this order, and the ones after, take the fallback). */
+static bool spool_add(struct entity_tx *tx, const struct text *lines, int64_t *at)
+{
+	if (!tx->spool) {
+		tx->spool = xcalloc(1, sizeof *tx->spool);
+		tx->spool->fp = spool_open();
+	}
+	struct order_spool *sp = tx->spool;
+	if (!sp->fp)
+		return false;
+	if (fwrite(lines->s, 1, lines->len, sp->fp) != lines->len) {
+		fclose(sp->fp);
+		sp->fp = NULL;
+		return false;
+	}
+	*at = sp->len;
+	sp->len += (int64_t)lines->len;
+	sp->flushed = false;
+	return true;
+}
+
+/* Read drafted lines back onto the end of t; false when they cannot be. */
+static bool spool_read(struct entity_tx *tx, int64_t at, int64_t len, struct text *t)
+{
+	struct order_spool *sp = tx->spool;
+	if (!sp || !sp->fp || at < 0 || len <= 0 || at + len > sp->len)
+		return false;
+	if (!sp->flushed && fflush(sp->fp) != 0)
+		return false;
+	sp->flushed = true;
+	text_reserve(t, (size_t)len);
+	if (pread(fileno(sp->fp), t->s + t->len, (size_t)len, (off_t)at) != (ssize_t)len)
+		return false;
+	t->len += (size_t)len;
+	t->s[t->len] = '\0';
+	return true;
 }
 
 void order_draft_open(struct entity_tx *tx, const struct val *origin, const struct val *key)
@@ -164,14 +236,14 @@ void order_draft_line(struct entity_tx *tx, const struct val *vals, bool created
 	}
 }
 
-/* The created order's touch, as store_entity's would be, with its lines.
- * A touch already there (the order updated while drafting) keeps it created
- * and drops the lines; a touch after this (store_entity's ON CONFLICT) drops
- * them too. */
+/* The created order's touch, as store_entity's would be, with where its
+ * lines are in the spool.  A touch already there (the order updated while
+ * drafting) keeps it created and drops the lines; a touch after this
+ * (store_entity's ON CONFLICT) drops them too. */
 static const char sql_keep_draft[] =
-	"INSERT INTO temp.touched_orders (origin, order_key, created, changed, lines) "
-	"VALUES (?1, ?2, 1, NULL, ?3) ON CONFLICT (origin, order_key) DO UPDATE SET "
-	"created = 1, changed = NULL, lines = NULL";
+	"INSERT INTO temp.touched_orders (origin, order_key, created, changed, lines_at, "
+	"lines_len) VALUES (?1, ?2, 1, NULL, ?3, ?4) ON CONFLICT (origin, order_key) "
+	"DO UPDATE SET created = 1, changed = NULL, lines_at = NULL";
 
 enum orr_rc order_draft_close(struct entity_tx *tx, char **err)
 {
@@ -183,11 +255,15 @@ enum orr_rc order_draft_close(struct entity_tx *tx, char **err)
 	if (s) {
 		sqlite3_bind_text(s, 1, d->origin, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, d->key, -1, SQLITE_STATIC);
-		if (d->sound) {
+		int64_t at;
+		if (d->sound)
 			text_add(&d->lines, "]", 1);
-			sqlite3_bind_text(s, 3, d->lines.s, (int)d->lines.len, SQLITE_STATIC);
+		if (d->sound && spool_add(tx, &d->lines, &at)) {
+			sqlite3_bind_int64(s, 3, at);
+			sqlite3_bind_int64(s, 4, (int64_t)d->lines.len);
 		} else {
 			sqlite3_bind_null(s, 3);
+			sqlite3_bind_null(s, 4);
 		}
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
@@ -208,11 +284,11 @@ static const char *const order_members[] = {
 	"id", "origin", "key", "customer_key", "customer_id", "status", "is_return", "country",
 	"currency", "purchased_at", "approved_at", "dispatched_at", "delivered_at", "estimated_at",
 };
-#define ORDER_COL 3
+#define ORDER_COL 4
 #define NMEMBERS ((int)(sizeof order_members / sizeof *order_members))
 
 static const char sql_touched[] =
-	"SELECT t.rowid, t.created AND t.changed IS NULL, t.lines, "
+	"SELECT t.rowid, t.created AND t.changed IS NULL, t.lines_at, t.lines_len, "
 	"o.id, o.origin, o.key, o.customer_key, o.customer_id, o.status, o.is_return, "
 	"o.country, o.currency, o.purchased_at, o.approved_at, o.dispatched_at, "
 	"o.delivered_at, o.estimated_at "
@@ -247,8 +323,9 @@ static const char sql_drafted_event[] =
 
 /* The order row of the current result and the drafted lines as SQLite's
  * JSON functions would render them; false when a column holds a type the
- * draft does not render (then the tables build it). */
-static bool render_drafted(sqlite3_stmt *row, struct text *t)
+ * draft does not render or the lines cannot be read (then the tables build
+ * it). */
+static bool render_drafted(struct entity_tx *tx, sqlite3_stmt *row, struct text *t)
 {
 	bool first = true;
 	t->len = 0;
@@ -266,8 +343,8 @@ static bool render_drafted(sqlite3_stmt *row, struct text *t)
 			return false;
 	}
 	text_member(t, "lines", &first);
-	const char *lines = (const char *)sqlite3_column_text(row, 2);
-	text_add(t, lines, (size_t)sqlite3_column_bytes(row, 2));
+	if (!spool_read(tx, sqlite3_column_int64(row, 2), sqlite3_column_int64(row, 3), t))
+		return false;
 	text_add(t, "}", 1);
 	return true;
 }
@@ -284,8 +361,8 @@ static int step_event(struct entity_tx *tx, sqlite3_stmt *s)
 
 static int write_event(struct entity_tx *tx, sqlite3_stmt *row, struct text *payload)
 {
-	bool drafted = sqlite3_column_int(row, 1) && sqlite3_column_type(row, 2) == SQLITE_TEXT &&
-		       render_drafted(row, payload);
+	bool drafted = sqlite3_column_int(row, 1) && sqlite3_column_type(row, 2) == SQLITE_INTEGER &&
+		       render_drafted(tx, row, payload);
 	sqlite3_stmt *s = store_stmt(tx->st, drafted ? sql_drafted_event : sql_order_event);
 	if (!s)
 		return SQLITE_ERROR;

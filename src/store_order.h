@@ -13,7 +13,10 @@
  * read back at flush, so later changes to it (an adopted customer) show.
  * While a draft is open no other order is touched, so the draft's order is
  * touched (temp.touched_orders, which orders the events) when it closes,
- * with its lines in the same statement. */
+ * with where its lines are.  The lines themselves are appended to a spool
+ * file (a million lines are 70 MB of JSON: written once and read once,
+ * where a temporary table would copy them through its B-tree); if the
+ * spool cannot be written or read, those orders take the fallback. */
 #ifndef ORR_STORE_ORDER_H
 #define ORR_STORE_ORDER_H
 
@@ -32,8 +35,8 @@ void order_draft_line(struct entity_tx *tx, const struct val *vals, bool created
 /* Touch the open draft's order (created), keeping its lines when the draft
  * is still sound, and close it; nothing when no draft is open. */
 enum orr_rc order_draft_close(struct entity_tx *tx, char **err);
-/* Drop the open draft without keeping it (end of the transaction). */
-void order_draft_free(struct entity_tx *tx);
+/* Drop the open draft unkept and the spool (end of the transaction). */
+void order_drafts_end(struct entity_tx *tx);
 
 /* Write one order.created / order.updated event per touched order that
  * exists, in the order they were first touched. */
