@@ -100,14 +100,14 @@ static void bind_kept(sqlite3_stmt *s, int idx, const struct line_batch *b, int 
 		sqlite3_bind_null(s, idx);
 }
 
-/* Insert `count` kept rows from `first` with the statement for that count;
- * every parameter is bound on each use. */
-static int insert_rows(struct entity_tx *tx, const struct line_batch *b, int first, int size)
+/* Insert the kept rows from `first` with statement k of sql_rows (so
+ * LINE_BATCH >> k rows); every parameter is bound on each use. */
+static int insert_rows(struct entity_tx *tx, const struct line_batch *b, int first, int k)
 {
-	sqlite3_stmt *s = store_stmt(tx->st, sql_rows[size]);
+	sqlite3_stmt *s = store_stmt(tx->st, sql_rows[k]);
 	if (!s)
 		return SQLITE_ERROR;
-	int count = LINE_BATCH >> size;
+	int count = LINE_BATCH >> k;
 	for (int r = 0; r < count; r++) {
 		sqlite3_bind_int64(s, r * NPARAMS + 1, tx->source_id);
 		for (int c = 0; c < LINE_NCOLS; c++)
@@ -126,10 +126,10 @@ enum orr_rc line_batch_flush(struct entity_tx *tx, char **err)
 	if (b->failed)
 		return kept_failure(b, err);
 	int done = 0, rc = SQLITE_DONE;
-	for (int size = 0; size < NSIZES && rc == SQLITE_DONE; size++)
-		if (b->n - done >= LINE_BATCH >> size) {
-			rc = insert_rows(tx, b, done, size);
-			done += LINE_BATCH >> size;
+	for (int k = 0; k < NSIZES && rc == SQLITE_DONE; k++)
+		if (b->n - done >= LINE_BATCH >> k) {
+			rc = insert_rows(tx, b, done, k);
+			done += LINE_BATCH >> k;
 		}
 	b->n = 0;
 	b->len = 0;
