@@ -56,6 +56,8 @@ struct csv {
 	char *rbuf, *tbuf, *in;
 	size_t pos, len, carry_off, carry_len;
 	int eof, bom_done, skip_lf;
+	uint64_t digest;        /* FNV-1a of every byte read, see csv_digest */
+	size_t nread;
 	enum csv_bad bad;
 	unsigned char bad_byte;
 
@@ -215,6 +217,22 @@ static void csv_transcode(struct csv *c, size_t skip, size_t n)
 	c->len = (size_t)(o - (unsigned char *)c->tbuf);
 }
 
+/* Fold bytes just read into the digest (FNV-1a 64). */
+static void csv_hash(struct csv *c, const char *p, size_t n)
+{
+	uint64_t h = c->digest;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * UINT64_C(0x100000001b3);
+	c->digest = h;
+	c->nread += n;
+}
+
+uint64_t csv_digest(const struct csv *c, size_t *bytes)
+{
+	*bytes = c->nread;
+	return c->digest;
+}
+
 /* Read one chunk behind any carried bytes and make it parseable. */
 static int csv_read_chunk(struct csv *c)
 {
@@ -224,6 +242,7 @@ static int csv_read_chunk(struct csv *c)
 		memmove(c->rbuf, c->rbuf + c->carry_off, keep);
 	c->carry_len = 0;
 	n = fread(c->rbuf + keep, 1, CSV_CHUNK, c->fp);
+	csv_hash(c, c->rbuf + keep, n);
 	if (n < CSV_CHUNK) {
 		if (ferror(c->fp))
 			return csv_set_error(c, c->line, "read error on line %ld: %s", c->line, strerror(errno));
@@ -605,6 +624,7 @@ static struct csv *csv_alloc(FILE *fp, const struct csv_options *opt)
 	if (!c)
 		return NULL;
 	c->fp = fp;
+	c->digest = UINT64_C(0xcbf29ce484222325);
 	c->line = c->rec_line = 1;
 	c->sep = opt ? opt->sep : 0;
 	c->encoding = opt ? opt->encoding : CSV_UTF8;

@@ -9,6 +9,7 @@
 #define ORR_CSV_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum csv_encoding { CSV_UTF8, CSV_LATIN1, CSV_CP1252 };
@@ -43,6 +44,10 @@ long csv_line(const struct csv *c);
  * record terminator), for reports of rejected rows. */
 const char *csv_raw(const struct csv *c, size_t *len);
 char csv_separator(const struct csv *c);
+/* FNV-1a 64 of every byte read from the FILE so far (as read, before any
+ * transcoding), and their count in *bytes: after CSV_EOF, of the whole
+ * input, so callers need no second pass for a checksum. */
+uint64_t csv_digest(const struct csv *c, size_t *bytes);
 const char *csv_error(const struct csv *c);
 long csv_error_line(const struct csv *c);
 

@@ -47,7 +47,18 @@ struct ingest_job {
 	char *fatal_err;
 	char **kept;
 	size_t nkept, capkept;
+	struct time_memo *times; /* per column: the last timestamp parsed */
+	uint64_t digest;         /* FNV-1a of the content read, for the checksum */
+	size_t nread;
 	void *state;
+};
+
+/* A file repeats its timestamps (every line of an invoice has its date), so
+ * each column remembers its last text and what it became.  The result lives
+ * here until the column parses a different text, longer than a record. */
+struct time_memo {
+	char text[32];
+	char out[PARSE_TIME_LEN];
 };
 
 /* --- the importers' view ------------------------------------------------ */
@@ -182,13 +193,32 @@ bool job_money(struct ingest_job *job, int col, bool required, struct val *out)
 	}
 }
 
+/* The memo of a column, NULL when the text is too long to remember. */
+static struct time_memo *time_memo(struct ingest_job *job, int col, const char *text)
+{
+	if (col < 0 || (size_t)col >= job->ncols || strlen(text) >= sizeof job->times->text)
+		return NULL;
+	if (!job->times)
+		job->times = xcalloc(job->ncols, sizeof *job->times);
+	return &job->times[col];
+}
+
 bool job_time(struct ingest_job *job, int col, bool required, struct val *out)
 {
-	const char *why = NULL;
+	const char *why = NULL, *text = job_text(job, col);
+	struct time_memo *m = time_memo(job, col, text);
+	if (m && m->out[0] && strcmp(m->text, text) == 0) {
+		*out = val_text(m->out);
+		return true;
+	}
 	char buf[PARSE_TIME_LEN];
-	switch (parse_time(job_text(job, col), buf, &why)) {
+	switch (parse_time(text, buf, &why)) {
 	case PARSE_OK:
-		*out = val_text(job_keep(job, buf, strlen(buf)));
+		if (!m)
+			return *out = val_text(job_keep(job, buf, strlen(buf))), true;
+		strcpy(m->text, text);
+		memcpy(m->out, buf, sizeof buf);
+		*out = val_text(m->out);
 		return true;
 	case PARSE_EMPTY:
 		return blank_ok(job, col, required, out);
@@ -327,6 +357,27 @@ void job_set_state(struct ingest_job *job, void *state)
 	job->state = state;
 }
 
+/* The checksum of a file is FNV-1a 64 over its content, then over the
+ * options that change the outcome. */
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The checksum text, from the FNV-1a of the content. */
+static void checksum_text(uint64_t h, const struct ingest_options *opt, char out[17])
+{
+	char extra[96];
+	snprintf(extra, sizeof extra, "|%s|%d|%s|%d", opt->format ? opt->format : "",
+		 (int)opt->encoding, opt->currency ? opt->currency : "", opt->strict);
+	h = fnv1a(h, extra, strlen(extra));
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* --- the driver ---------------------------------------------------------- */
 
 static void free_kept(struct ingest_job *job)
@@ -341,6 +392,8 @@ static void free_header(struct ingest_job *job)
 	for (size_t i = 0; i < job->ncols; i++)
 		free(job->header[i]);
 	free(job->header);
+	free(job->times);
+	job->times = NULL;
 	job->header = NULL;
 	job->ncols = 0;
 }
@@ -558,6 +611,8 @@ static enum orr_rc read_json_lines(struct ingest_job *job, const struct ingest_o
 	ssize_t n;
 	enum orr_rc rc = ORR_OK;
 	while (rc == ORR_OK && (n = getline(&line, &cap, fp)) >= 0) {
+		job->digest = fnv1a(job->digest, line, (size_t)n);
+		job->nread += (size_t)n;
 		job->line++;
 		size_t len = (size_t)n, skip = job->line == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3) ? 3 : 0;
 		if (utf8_valid_prefix(line, len) != len || memchr(line, '\0', len)) {
@@ -584,6 +639,10 @@ static enum orr_rc read_json_lines(struct ingest_job *job, const struct ingest_o
 		progress(job, opt, fp, size);
 	}
 	free(line);
+	if (rc == ORR_OK && ferror(fp)) {
+		*err = xasprintf("%s: read error: %s", job->path, strerror(errno));
+		rc = ORR_IOERR;
+	}
 	return rc;
 }
 
@@ -649,39 +708,35 @@ static enum orr_rc run_file(struct ingest_job *job, const struct ingest_options 
 		rc = entity_flush_orders(&job->tx, err);
 	if (job->imp && job->imp->end)
 		job->imp->end(job);
-	if (job->csv)
+	if (job->csv) {
+		job->digest = csv_digest(job->csv, &job->nread);
 		csv_close(job->csv);
+	}
 	return rc;
 }
 
-/* FNV-1a over the content and the options that change the outcome. */
+/* A separate pass for the checksum, only for a path ingested before: an
+ * unchanged file must be recognised before anything is read into the
+ * database.  A new path is hashed by the readers as they go. */
 static enum orr_rc fingerprint(FILE *fp, const char *path, const struct ingest_options *opt,
-			       char out[17], long *size, char **err)
+			       char out[17], char **err)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_BASIS;
 	unsigned char buf[1 << 16];
-	size_t n, total = 0;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
-		total += n;
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 0x100000001b3ULL;
-	}
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		h = fnv1a(h, buf, n);
 	if (ferror(fp)) {
 		*err = xasprintf("%s: read error: %s", path, strerror(errno));
 		return ORR_IOERR;
 	}
-	char extra[96];
-	snprintf(extra, sizeof extra, "|%s|%d|%s|%d", opt->format ? opt->format : "",
-		 (int)opt->encoding, opt->currency ? opt->currency : "", opt->strict);
-	for (const char *p = extra; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
-	*size = (long)total;
+	checksum_text(h, opt, out);
 	rewind(fp);
 	return ORR_OK;
 }
 
-static enum orr_rc open_input(const char *path, FILE **fp, struct ingest_report *rep, char **err)
+static enum orr_rc open_input(const char *path, FILE **fp, long *size, struct ingest_report *rep,
+			      char **err)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
@@ -701,6 +756,7 @@ static enum orr_rc open_input(const char *path, FILE **fp, struct ingest_report 
 		*err = xasprintf("%s: %s", path, strerror(errno));
 		return ORR_NOINPUT;
 	}
+	*size = (long)sb.st_size;
 	return ORR_OK;
 }
 
@@ -721,7 +777,7 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 				struct ingest_report *rep, char **err)
 {
 	struct ingest_job job = { .tx = { .st = st, .now = opt->now }, .path = path,
-				  .strict = opt->strict };
+				  .strict = opt->strict, .digest = FNV_BASIS };
 	enum orr_rc rc = source_start(st, rep->path, size, sum, opt->now, &job.tx.source_id, err);
 	if (rc == ORR_OK)
 		rc = entity_begin(&job.tx, err);
@@ -733,7 +789,9 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 	if (rc == ORR_OK) {
 		struct source_counts c = { job.records, job.stored, job.rejected, job.created,
 					   job.updated, job.unchanged };
-		rc = source_finish(st, job.tx.source_id, &c, err);
+		char checksum[17];
+		checksum_text(job.digest, opt, checksum);
+		rc = source_finish(st, job.tx.source_id, &c, (long)job.nread, checksum, err);
 	}
 	entity_end(&job.tx);
 	free_header(&job);
@@ -747,13 +805,14 @@ enum orr_rc ingest_file(struct store *st, const char *path, const struct ingest_
 {
 	memset(rep, 0, sizeof *rep);
 	FILE *fp = NULL;
-	enum orr_rc rc = open_input(path, &fp, rep, err);
+	long size;
+	enum orr_rc rc = open_input(path, &fp, &size, rep, err);
 	if (rc != ORR_OK)
 		return rc;
-	char sum[17];
-	long size;
-	rc = fingerprint(fp, path, opt, sum, &size, err);
-	if (rc == ORR_OK && source_unchanged(st, rep->path, sum, rep)) {
+	char sum[17] = ""; /* until the readers have seen the whole file */
+	if (source_known(st, rep->path))
+		rc = fingerprint(fp, path, opt, sum, err);
+	if (rc == ORR_OK && *sum && source_unchanged(st, rep->path, sum, rep)) {
 		rep->same_as_before = true;
 		fclose(fp);
 		return ORR_OK;

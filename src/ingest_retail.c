@@ -87,9 +87,8 @@ static struct val customer_key(struct ingest_job *job, int col)
 	int64_t n;
 	const char *why;
 	if (parse_int(v.s, &n, &why) == PARSE_OK) {
-		char buf[24];
-		int len = snprintf(buf, sizeof buf, "%lld", (long long)n);
-		return val_text(job_keep(job, buf, (size_t)len));
+		char buf[PARSE_INT_LEN];
+		return val_text(job_keep(job, buf, parse_int_text(n, buf)));
 	}
 	return v;
 }

@@ -244,6 +244,45 @@ static bool fields_valid(const struct tm_fields *t)
 	       t->min < 60 && t->sec < 60;
 }
 
+/* n as `width` zero-padded digits ending just before `end`. */
+static void put_digits(char *end, int n, int width)
+{
+	while (width-- > 0) {
+		*--end = (char)('0' + n % 10);
+		n /= 10;
+	}
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ": once per record, so written by hand, not printf. */
+static void format_utc(char out[PARSE_TIME_LEN], int year, int mon, int day, int64_t secs)
+{
+	memcpy(out, "0000-00-00T00:00:00Z", PARSE_TIME_LEN);
+	put_digits(out + 4, year, 4);
+	put_digits(out + 7, mon, 2);
+	put_digits(out + 10, day, 2);
+	put_digits(out + 13, (int)(secs / 3600), 2);
+	put_digits(out + 16, (int)(secs / 60 % 60), 2);
+	put_digits(out + 19, (int)(secs % 60), 2);
+}
+
+size_t parse_int_text(int64_t v, char out[PARSE_INT_LEN])
+{
+	char tmp[PARSE_INT_LEN];
+	char *p = tmp + sizeof tmp;
+	/* work on the magnitude as unsigned so INT64_MIN does not overflow */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	size_t n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return n;
+}
+
 enum parse_result parse_time(const char *s, char out[PARSE_TIME_LEN], const char **why)
 {
 	const char *end = trim(&s);
@@ -272,11 +311,11 @@ enum parse_result parse_time(const char *s, char out[PARSE_TIME_LEN], const char
 	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
 	int64_t rem = secs - days * 86400;
 	civil_from_days(days, &t.year, &t.mon, &t.day);
-	char buf[64]; /* roomy: the compiler cannot see the fields are in range */
-	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.mon, t.day,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
-	memcpy(out, buf, PARSE_TIME_LEN - 1);
-	out[PARSE_TIME_LEN - 1] = '\0';
+	if (t.year < 0 || t.year > 9999) { /* unreachable after fields_valid, but never overflow */
+		*why = "date or time out of range";
+		return PARSE_BAD;
+	}
+	format_utc(out, t.year, t.mon, t.day, rem);
 	return PARSE_OK;
 }
 

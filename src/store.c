@@ -268,8 +268,18 @@ static enum orr_rc check_path(const char *path, enum store_access access, char *
 	return ORR_OK;
 }
 
+/* Before SQLite initialises: it keeps no global memory statistics, which
+ * otherwise take a mutex on every allocation (sqlite3_memory_used is not
+ * used here). */
+static void configure_library(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum orr_rc store_open(const char *path, enum store_access access, struct store **out, char **err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_library);
 	*out = NULL;
 	enum orr_rc rc = check_path(path, access, err);
 	if (rc != ORR_OK)

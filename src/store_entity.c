@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_lines.h"
+#include "store_order.h"
 #include "xalloc.h"
 
 #define SQL_COL(E, c) ", " #c
@@ -41,7 +43,7 @@ struct entity_def {
 	bool deferred;          /* orders: one event per transaction, at flush */
 	bool order_child;       /* lines, payments: a change touches their order */
 	const char *select, *insert, *update;
-	const char *const *adopt; /* run after insert: claim rows waiting for us */
+	const struct adoption *adopt; /* run after insert: claim rows waiting for us */
 };
 
 static const char *const supplier_cols[] = { SUPPLIER_COLUMNS(NAME_STR) };
@@ -59,29 +61,41 @@ static const char *const interaction_cols[] = { INTERACTION_COLUMNS(NAME_STR) };
 static const char *const calendar_day_cols[] = { CALENDAR_DAY_COLUMNS(NAME_STR) };
 static const char *const unit_sale_cols[] = { UNIT_SALE_COLUMNS(NAME_STR) };
 
-static const char *const supplier_adopt[] = {
-	"UPDATE order_lines SET supplier_id = :id WHERE origin = :origin "
-	"AND supplier_key = :key AND supplier_id IS NULL",
-	NULL
+/* Rows waiting for a new record: a probe, then the UPDATE that claims
+ * them.  Mostly nothing waits, and a SELECT that finds nothing costs a
+ * fraction of an UPDATE that changes nothing (which opens every index of
+ * its table for writing and a statement journal), so the UPDATE runs only
+ * when the probe, with the same WHERE, finds a row. */
+struct adoption {
+	const char *probe, *update;
 };
-static const char *const variant_adopt[] = {
-	"UPDATE order_lines SET variant_id = :id WHERE sku = :sku AND variant_id IS NULL",
-	"UPDATE interactions SET variant_id = :id WHERE product_key = :sku AND variant_id IS NULL",
-	NULL
+#define ADOPT(table, set, where) \
+	{ "SELECT 1 FROM " table " WHERE " where " LIMIT 1", \
+	  "UPDATE " table " SET " set " WHERE " where }
+
+static const struct adoption supplier_adopt[] = {
+	ADOPT("order_lines", "supplier_id = :id",
+	      "origin = :origin AND supplier_key = :key AND supplier_id IS NULL"),
+	{ NULL, NULL }
 };
-static const char *const customer_adopt[] = {
-	"UPDATE orders SET customer_id = :id WHERE origin = :origin "
-	"AND customer_key = :key AND customer_id IS NULL",
-	NULL
+static const struct adoption variant_adopt[] = {
+	ADOPT("order_lines", "variant_id = :id", "sku = :sku AND variant_id IS NULL"),
+	ADOPT("interactions", "variant_id = :id", "product_key = :sku AND variant_id IS NULL"),
+	{ NULL, NULL }
 };
-static const char *const order_adopt[] = {
-	"UPDATE order_lines SET order_id = :id WHERE origin = :origin "
-	"AND order_key = :key AND order_id IS NULL",
-	"UPDATE payments SET order_id = :id WHERE origin = :origin "
-	"AND order_key = :key AND order_id IS NULL",
-	"UPDATE reviews SET order_id = :id WHERE origin = :origin "
-	"AND order_key = :key AND order_id IS NULL",
-	NULL
+static const struct adoption customer_adopt[] = {
+	ADOPT("orders", "customer_id = :id",
+	      "origin = :origin AND customer_key = :key AND customer_id IS NULL"),
+	{ NULL, NULL }
+};
+static const struct adoption order_adopt[] = {
+	ADOPT("order_lines", "order_id = :id",
+	      "origin = :origin AND order_key = :key AND order_id IS NULL"),
+	ADOPT("payments", "order_id = :id",
+	      "origin = :origin AND order_key = :key AND order_id IS NULL"),
+	ADOPT("reviews", "order_id = :id",
+	      "origin = :origin AND order_key = :key AND order_id IS NULL"),
+	{ NULL, NULL }
 };
 
 #define KEY_ORIGIN_KEY "origin IS :origin AND key IS :key"
@@ -184,7 +198,7 @@ const char *const *entity_columns(enum entity_kind kind, int *ncols, int *nkeys)
 static const char sql_touched_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS touched_orders ("
 	"origin TEXT NOT NULL, order_key TEXT NOT NULL, created INTEGER NOT NULL, "
-	"changed TEXT, PRIMARY KEY (origin, order_key))";
+	"changed TEXT, lines_at INTEGER, lines_len INTEGER, PRIMARY KEY (origin, order_key))";
 static const char sql_touched_clear[] = "DELETE FROM temp.touched_orders";
 static const char sql_counters_create[] =
 	"CREATE TEMP TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL)";
@@ -194,7 +208,8 @@ static const char sql_touch[] =
 	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (origin, order_key) DO UPDATE SET "
 	"created = created OR excluded.created, "
 	"changed = CASE WHEN created OR excluded.created THEN NULL "
-	"ELSE json_patch(coalesce(changed, '{}'), excluded.changed) END";
+	"ELSE json_patch(coalesce(changed, '{}'), excluded.changed) END, "
+	"lines_at = NULL"; /* touched again: its drafted lines may be stale */
 static const char sql_event[] =
 	"INSERT INTO events (time, type, entity, entity_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -221,6 +236,8 @@ void entity_end(struct entity_tx *tx)
 {
 	free(tx->last_touched);
 	tx->last_touched = NULL;
+	order_drafts_end(tx);
+	line_batch_free(tx);
 }
 
 enum orr_rc entity_counter_set(struct entity_tx *tx, const char *key, int64_t n, char **err)
@@ -317,8 +334,7 @@ static enum orr_rc append_event(struct entity_tx *tx, const char *entity, const 
 		sqlite3_bind_int64(s, 4, id);
 		sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
+		sqlite3_reset(s); /* every parameter is bound on each use */
 	}
 	free(text);
 	free(type);
@@ -352,8 +368,12 @@ static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
 			       const struct val *key, bool created, const char *changed, bool child,
 			       char **err)
 {
-	if (touched_last(tx, origin, key) && child)
+	bool same = touched_last(tx, origin, key);
+	if (same && child)
 		return ORR_OK;
+	enum orr_rc r = same ? ORR_OK : order_draft_close(tx, err); /* the last order is done */
+	if (r != ORR_OK)
+		return r;
 	sqlite3_stmt *s = store_stmt(tx->st, sql_touch);
 	if (!s)
 		return fail(tx, "cannot track changed orders", err);
@@ -365,9 +385,23 @@ static enum orr_rc touch_order(struct entity_tx *tx, const struct val *origin,
 	else
 		sqlite3_bind_null(s, 4);
 	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sqlite3_reset(s); /* every parameter is bound on each use */
 	return rc == SQLITE_DONE ? ORR_OK : fail(tx, "cannot track changed orders", err);
+}
+
+/* A new order with nothing waiting for it: its lines can be drafted, and
+ * its touch is written when the draft closes.  Until then no other order is
+ * touched (that closes the draft first), so its place in the event order is
+ * the same as if it were touched now. */
+static enum orr_rc draft_order(struct entity_tx *tx, const struct val *vals, char **err)
+{
+	if (vals[0].type != VAL_TEXT || vals[1].type != VAL_TEXT ||
+	    touched_last(tx, &vals[0], &vals[1]))
+		return touch_order(tx, &vals[0], &vals[1], true, NULL, false, err);
+	enum orr_rc rc = order_draft_close(tx, err); /* the last order is done */
+	if (rc == ORR_OK)
+		order_draft_open(tx, &vals[0], &vals[1]);
+	return rc;
 }
 
 static json_t *created_payload(const struct entity_def *d, int64_t id, const struct val *vals)
@@ -414,19 +448,35 @@ static void bind_named(sqlite3_stmt *s, const struct entity_def *d, int64_t id,
 	}
 }
 
-static enum orr_rc adopt(struct entity_tx *tx, const struct entity_def *d, int64_t id,
-			 const struct val *vals, char **err)
+/* Run one statement of an adoption: SQLITE_ROW when a probe finds a row,
+ * SQLITE_DONE when it does not or an UPDATE is done, else the error. */
+static int adopt_step(struct entity_tx *tx, const char *sql, const struct entity_def *d,
+		      int64_t id, const struct val *vals)
 {
-	for (const char *const *sql = d->adopt; sql && *sql; sql++) {
-		sqlite3_stmt *s = store_stmt(tx->st, *sql);
-		if (!s)
-			return fail(tx, "cannot link records", err);
-		bind_named(s, d, id, vals);
-		int rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
+	sqlite3_stmt *s = store_stmt(tx->st, sql);
+	if (!s)
+		return SQLITE_ERROR;
+	bind_named(s, d, id, vals);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+/* Claim the rows waiting for this record; *claimed counts them. */
+static enum orr_rc adopt(struct entity_tx *tx, const struct entity_def *d, int64_t id,
+			 const struct val *vals, int *claimed, char **err)
+{
+	*claimed = 0;
+	for (const struct adoption *a = d->adopt; a && a->update; a++) {
+		int rc = adopt_step(tx, a->probe, d, id, vals);
+		if (rc == SQLITE_ROW)
+			rc = adopt_step(tx, a->update, d, id, vals);
+		else if (rc == SQLITE_DONE)
+			continue; /* nothing waits */
 		if (rc != SQLITE_DONE)
 			return fail(tx, "cannot link records", err);
+		*claimed += sqlite3_changes(store_sqlite(tx->st));
 	}
 	return ORR_OK;
 }
@@ -445,8 +495,7 @@ static enum orr_rc write_row(struct entity_tx *tx, const struct entity_def *d, i
 	if (*id)
 		sqlite3_bind_int64(s, d->ncols + 2, *id);
 	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sqlite3_reset(s); /* no clear_bindings: every parameter is bound on each use */
 	if (rc != SQLITE_DONE) {
 		char *what = xasprintf("cannot write %s", entity_name((enum entity_kind)(d - defs)));
 		enum orr_rc r = fail(tx, what, err);
@@ -485,6 +534,11 @@ int64_t entity_find(struct entity_tx *tx, enum entity_kind kind, const struct va
 {
 	int64_t id;
 	int rc;
+	char *err = NULL;
+	if (kind == ENT_LINE && line_batch_flush(tx, &err) != ORR_OK) {
+		free(err); /* kept by the batch: the next write reports it */
+		return 0;
+	}
 	sqlite3_stmt *s = lookup(tx, &defs[kind], keys, &id, &rc);
 	if (s)
 		sqlite3_reset(s);
@@ -512,15 +566,21 @@ static enum orr_rc announce(struct entity_tx *tx, const struct entity_def *d, in
 			    const struct val *vals, json_t *changed, char **err)
 {
 	enum orr_rc rc = ORR_OK;
+	int claimed = 0;
 	if (!changed && d->adopt)
-		rc = adopt(tx, d, id, vals, err);
-	if (rc == ORR_OK && d->deferred) {
+		rc = adopt(tx, d, id, vals, &claimed, err);
+	if (rc == ORR_OK && d->deferred && !changed && !claimed) {
+		rc = draft_order(tx, vals, err);
+	} else if (rc == ORR_OK && d->deferred) {
 		char *text = changed ? json_dumps(changed, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		rc = touch_order(tx, &vals[0], &vals[1], !changed, text, false, err);
 		free(text);
 	} else if (rc == ORR_OK && d->order_child) {
-		const char *what = d == &defs[ENT_LINE] ? "{\"lines\":true}" : "{\"payments\":true}";
-		rc = touch_order(tx, &vals[0], &vals[1], false, what, true, err);
+		bool line = d == &defs[ENT_LINE];
+		rc = touch_order(tx, &vals[0], &vals[1], false,
+				 line ? "{\"lines\":true}" : "{\"payments\":true}", true, err);
+		if (rc == ORR_OK && line)
+			order_draft_line(tx, vals, !changed);
 	} else if (rc == ORR_OK && d->name) {
 		json_t *payload;
 		if (changed) {
@@ -562,6 +622,19 @@ static enum orr_rc update_found(struct entity_tx *tx, const struct entity_def *d
 	return r;
 }
 
+/* A line of an order created in this transaction: kept for a batched
+ * insert (store_lines), announced now. */
+static enum orr_rc insert_new_line(struct entity_tx *tx, const struct entity_def *d,
+				   const struct val *vals, enum entity_change *change, char **err)
+{
+	enum orr_rc r = line_batch_add(tx, vals, err);
+	if (r == ORR_OK)
+		r = announce(tx, d, 0, vals, NULL, err);
+	if (r == ORR_OK)
+		*change = CHANGE_CREATED;
+	return r;
+}
+
 enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const struct val *vals,
 			  enum upsert_mode mode, int64_t *id, enum entity_change *change,
 			  char **err)
@@ -570,10 +643,15 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 	int rc = SQLITE_DONE;
 	sqlite3_stmt *found = NULL;
 	*id = 0;
+	*change = CHANGE_NONE;
+	if (kind == ENT_LINE && mode == UPSERT_NEW)
+		return insert_new_line(tx, d, vals, change, err);
+	/* whatever this statement reads sees the lines written so far */
+	enum orr_rc r = line_batch_flush(tx, err);
+	if (r != ORR_OK)
+		return r;
 	if (mode != UPSERT_NEW)
 		found = lookup(tx, d, vals, id, &rc);
-	*change = CHANGE_NONE;
-	enum orr_rc r;
 	if ((!found && mode != UPSERT_NEW) || (rc != SQLITE_ROW && rc != SQLITE_DONE)) {
 		r = fail(tx, "cannot look up record", err);
 	} else if (rc == SQLITE_ROW) {
@@ -593,39 +671,13 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 	return r;
 }
 
-/* One event per touched order that exists, with its current row and lines.
- * json_patch onto '{}' drops null members (RFC 7396), keeping the payloads
- * of big files small; the lines are inserted after that, and a line's
- * currency and description are its order's and its variant's. */
-static const char sql_flush_orders[] =
-	"INSERT INTO events (time, type, entity, entity_id, payload) "
-	"SELECT ?1, CASE WHEN t.created THEN 'order.created' ELSE 'order.updated' END, "
-	"'order', o.id, json_insert(json_patch('{}', json_object("
-	"'id', o.id, 'origin', o.origin, 'key', o.key, 'customer_key', o.customer_key, "
-	"'customer_id', o.customer_id, 'status', o.status, 'is_return', o.is_return, "
-	"'country', o.country, 'currency', o.currency, 'purchased_at', o.purchased_at, "
-	"'approved_at', o.approved_at, 'dispatched_at', o.dispatched_at, "
-	"'delivered_at', o.delivered_at, 'estimated_at', o.estimated_at, "
-	"'changed', json(t.changed))), '$.lines', json(("
-	"SELECT json_group_array(json(j)) FROM (SELECT json_patch('{}', json_object("
-	"'line_no', l.line_no, 'sku', l.sku, 'quantity', l.quantity, "
-	"'unit_price_minor', l.unit_price_minor, 'freight_minor', l.freight_minor)) AS j "
-	"FROM order_lines l WHERE l.origin = o.origin AND l.order_key = o.key "
-	"ORDER BY l.line_no)))) "
-	"FROM temp.touched_orders t JOIN orders o ON o.origin = t.origin AND o.key = t.order_key "
-	"ORDER BY t.rowid";
-
 enum orr_rc entity_flush_orders(struct entity_tx *tx, char **err)
 {
-	sqlite3_stmt *s = store_stmt(tx->st, sql_flush_orders);
-	if (!s)
-		return fail(tx, "cannot write order events", err);
-	sqlite3_bind_text(s, 1, tx->now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(tx, "cannot write order events", err);
-	tx->events += sqlite3_changes(store_sqlite(tx->st));
+	enum orr_rc rc = line_batch_flush(tx, err);
+	if (rc == ORR_OK)
+		rc = order_events_flush(tx, err);
+	if (rc != ORR_OK)
+		return rc;
 	entity_end(tx);
 	if (sqlite3_exec(store_sqlite(tx->st), sql_touched_clear, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(tx, "cannot track changed orders", err);

@@ -118,6 +118,9 @@ struct entity_tx {
 	const char *now; /* UTC, CLOCK_TEXT_LEN form (milliseconds) */
 	long events;     /* appended so far */
 	char *last_touched; /* origin and key of the order touched last (private) */
+	struct order_draft *draft; /* lines of the order being written (store_order) */
+	struct order_spool *spool; /* lines of the orders drafted so far (store_order) */
+	struct line_batch *lines;  /* new lines not inserted yet (store_lines) */
 };
 
 /* Start tracking touched orders for this transaction; entity_end releases
@@ -128,7 +131,9 @@ void entity_end(struct entity_tx *tx);
 enum upsert_mode {
 	UPSERT_REPLACE, /* the source is authoritative: differing values are updated */
 	UPSERT_NEW,     /* the caller knows no such record exists yet (the lines of
-			 * an order created in this same transaction): insert */
+			 * an order created in this same transaction): insert.  Lines
+			 * are inserted several at a time, before any other statement
+			 * of this module; their *id is 0 */
 	UPSERT_FILL,    /* an observation (an invoice line naming a product): it only
 			 * fills values still unknown, so prices that vary from one
 			 * invoice to the next never flip the catalogue back and forth */

@@ -82,11 +82,24 @@ enum orr_rc source_reject(struct store *st, int64_t id, long line, const char *c
 	return step_write(st, s, "cannot record rejected row", err);
 }
 
-enum orr_rc source_finish(struct store *st, int64_t id, const struct source_counts *c, char **err)
+bool source_known(struct store *st, const char *path)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM sources WHERE path = ?1");
+	if (!s)
+		return true; /* the safe answer: the caller checks the whole file */
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	bool known = sqlite3_step(s) != SQLITE_DONE;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return known;
+}
+
+enum orr_rc source_finish(struct store *st, int64_t id, const struct source_counts *c,
+			  long bytes, const char *checksum, char **err)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"UPDATE sources SET records = ?2, stored = ?3, rejected = ?4, created = ?5, "
-		"updated = ?6, unchanged = ?7 WHERE id = ?1");
+		"updated = ?6, unchanged = ?7, bytes = ?8, checksum = ?9 WHERE id = ?1");
 	if (s) {
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, c->records);
@@ -95,6 +108,8 @@ enum orr_rc source_finish(struct store *st, int64_t id, const struct source_coun
 		sqlite3_bind_int64(s, 5, c->created);
 		sqlite3_bind_int64(s, 6, c->updated);
 		sqlite3_bind_int64(s, 7, c->unchanged);
+		sqlite3_bind_int64(s, 8, bytes);
+		sqlite3_bind_text(s, 9, checksum, -1, SQLITE_STATIC);
 	}
 	return step_write(st, s, "cannot record source counts", err);
 }

@@ -22,8 +22,11 @@ enum orr_rc source_start(struct store *st, const char *path, long bytes, const c
 enum orr_rc source_set_format(struct store *st, int64_t id, const char *format, char **err);
 enum orr_rc source_reject(struct store *st, int64_t id, long line, const char *column,
 			  const char *reason, const char *raw, size_t rawlen, char **err);
+/* Record the counts, and the size and checksum of what was read. */
 enum orr_rc source_finish(struct store *st, int64_t id, const struct source_counts *c,
-			  char **err);
+			  long bytes, const char *checksum, char **err);
+/* True when path has a sources row (it may be a re-ingest). */
+bool source_known(struct store *st, const char *path);
 /* True (and rep filled from the stored row) when path was last ingested
  * with exactly this checksum. */
 bool source_unchanged(struct store *st, const char *path, const char *checksum,

@@ -181,7 +181,10 @@ CREATE TABLE order_lines (
 	currency         TEXT,
 	ship_by          TEXT,
 	source_id        INTEGER REFERENCES sources(id),
-	UNIQUE (origin, order_key, line_no)
+	-- The natural key (origin, order_key, line_no), indexed order key first:
+	-- every line inserted costs key comparisons down this index, and the
+	-- order key tells lines apart at once where the origin rarely does.
+	UNIQUE (order_key, line_no, origin)
 );
 
 -- Lines whose order, variant or supplier is not known yet wait for it; only

@@ -370,3 +370,24 @@ test_path_with_quote_space_and_semicolon() {
 	assert_json_valid "$T/s.json"
 	assert_eq "$f" "$(json_get "$T/s.json" '$[0].path')" "path in JSON"
 }
+
+# A path seen for the first time is hashed while it is read (no separate
+# pass); that checksum must be the one a later ingest recognises, for every
+# reader: UTF-8, transcoded Latin-1 and JSON Lines.
+test_checksum_taken_while_reading_recognises_the_same_file() {
+	printf 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n1,A,caf\351,1,12/01/2010 08:19,1.25,17255,United Kingdom\n' >"$T/l1.csv"
+	printf '%s\n' '{"table": "orders", "key": "o-1"}' >"$T/o.jsonl"
+	head -n 50 "$FIX/$RETAIL" >"$T/r.csv"
+	ingest_ok "$T/l1.csv" --encoding latin1
+	ingest_ok "$T/o.jsonl"
+	ingest_ok "$T/r.csv"
+	assert_sql "SELECT description FROM order_lines WHERE order_key = '1'" "café"
+	assert_sql "SELECT count(*) FROM sources WHERE bytes = 0 OR length(checksum) <> 16" 0
+	assert_sql "SELECT bytes FROM sources WHERE path LIKE '%r.csv'" "$(wc -c <"$T/r.csv" | tr -d ' ')"
+	for f in "l1.csv --encoding latin1" o.jsonl r.csv; do
+		# shellcheck disable=SC2086
+		run --db "$DB" ingest "$T/"$f
+		assert_status 0
+		assert_out_contains "unchanged since the last ingest"
+	done
+}

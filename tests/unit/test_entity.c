@@ -596,3 +596,59 @@ Test(entity, columns_and_names)
 	}
 	commit();
 }
+
+/* A line of a new order (UPSERT_NEW): kept for a batched insert, id 0. */
+static enum orr_rc new_line(const char *order_key, int line_no, int64_t order_id, char **err)
+{
+	struct val v[LINE_NCOLS] = { { 0 } };
+	char sku[32];
+	snprintf(sku, sizeof sku, "SKU-%d", line_no);
+	v[LINE_origin] = val_text("shop");
+	v[LINE_order_key] = val_text(order_key);
+	v[LINE_line_no] = val_int(line_no);
+	v[LINE_order_id] = val_int(order_id);
+	v[LINE_sku] = val_text(sku); /* copied: this buffer is gone after the call */
+	v[LINE_quantity] = val_int(line_no);
+	enum entity_change ch = CHANGE_NONE;
+	int64_t id = -1;
+	enum orr_rc rc = entity_upsert(&tx, ENT_LINE, v, UPSERT_NEW, &id, &ch, err);
+	if (rc == ORR_OK) {
+		cr_expect_eq(ch, CHANGE_CREATED);
+		cr_expect_eq(id, 0);
+	}
+	return rc;
+}
+
+Test(entity, new_lines_are_written_before_anything_reads_them)
+{
+	char *err = NULL;
+	int64_t oid = order("#7", "paid", NULL);
+	for (int i = 1; i <= 21; i++)
+		cr_assert_eq(new_line("#7", i, oid, &err), ORR_OK, "line %d: %s", i, err);
+	enum entity_change ch;
+	product("mug", "Mug", UPSERT_REPLACE, &ch);
+	cr_expect_eq(qi("SELECT count(*) FROM order_lines"), 21, "another upsert flushes the lines");
+	cr_expect_eq(qi("SELECT count(*) FROM order_lines WHERE id <> line_no"), 0, "lines keep their order");
+	cr_expect_str_eq(q("SELECT sku FROM order_lines WHERE line_no = 21"), "SKU-21");
+	cr_assert_eq(new_line("#7", 22, oid, &err), ORR_OK, "%s", err);
+	flush();
+	cr_expect_eq(qi("SELECT json_array_length(payload, '$.lines') FROM events "
+			"WHERE type = 'order.created'"), 22, "the order event sees every line");
+	commit();
+}
+
+Test(entity, new_line_failure_is_reported_by_the_next_write)
+{
+	char *err = NULL;
+	int64_t oid = order("#8", "paid", NULL);
+	cr_assert_eq(new_line("#8", 1, oid, &err), ORR_OK);
+	cr_assert_eq(new_line("#8", 1, oid, &err), ORR_OK, "kept, not written yet");
+	enum orr_rc rc = entity_flush_orders(&tx, &err);
+	cr_expect_neq(rc, ORR_OK, "a duplicate line must fail when written");
+	cr_assert_not_null(err);
+	cr_expect(strstr(err, "cannot write order_line") && strstr(err, "UNIQUE"), "%s", err);
+	free(err);
+	err = NULL;
+	cr_expect_neq(new_line("#8", 2, oid, &err), ORR_OK, "the failure is kept");
+	free(err);
+}

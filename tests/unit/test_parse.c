@@ -1,5 +1,6 @@
 /* Unit tests for parse.c: integers, money, timestamps, booleans, currencies. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
@@ -243,4 +244,28 @@ Test(parse_blank, table)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		cr_expect_eq(parse_blank(cases[i].in), cases[i].blank, "parse_blank(\"%s\")",
 			     cases[i].in);
+}
+
+Test(parse_int_text, matches_printf)
+{
+	static const int64_t cases[] = { 0, 7, -7, 10, 17850, -100, INT64_MAX, INT64_MIN,
+					 INT64_MIN + 1 };
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char want[32], got[PARSE_INT_LEN];
+		int n = snprintf(want, sizeof want, "%lld", (long long)cases[i]);
+		cr_expect_eq(parse_int_text(cases[i], got), (size_t)n, "length of %s", want);
+		cr_expect_str_eq(got, want);
+	}
+}
+
+Test(parse_time, same_text_as_before_for_every_field_width)
+{
+	char out[PARSE_TIME_LEN];
+	const char *why = NULL;
+	cr_assert_eq(parse_time("1/2/2011 3:04", out, &why), PARSE_OK);
+	cr_expect_str_eq(out, "2011-01-02T03:04:00Z");
+	cr_assert_eq(parse_time("2999-12-31 23:59:59", out, &why), PARSE_OK);
+	cr_expect_str_eq(out, "2999-12-31T23:59:59Z");
+	cr_assert_eq(parse_time("1900-01-01T00:30:00+01:00", out, &why), PARSE_OK);
+	cr_expect_str_eq(out, "1899-12-31T23:30:00Z");
 }
