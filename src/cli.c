@@ -23,6 +23,8 @@
 
 /* --- shared helpers -------------------------------------------------------- */
 
+static int open_db(struct cli *cli, enum db_need need);
+
 int cli_fail(struct cli *cli, int rc, char *msg)
 {
 	fprintf(cli->errs, "orrery: %s\n", msg);
@@ -51,6 +53,17 @@ long long cli_count(const char *s)
 static json_t *json_text_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+int cli_open_read(struct cli *cli)
+{
+	return open_db(cli, DB_READ);
+}
+
+int cli_open_write(struct cli *cli)
+{
+	int rc = open_db(cli, DB_WRITE);
+	return rc == ORR_OK ? cli_migrated(cli) : rc;
 }
 
 int cli_migrated(struct cli *cli)

@@ -105,6 +105,17 @@ static void show_progress(void *ctx, int done, int total, const char *check)
 		fputc('\n', stderr);
 }
 
+/* --fail-under as a score: -1 when absent, -2 when not a number >= 0. */
+static double fail_under(struct cli *cli)
+{
+	const char *s = cli_args_get(&cli->args, "fail-under");
+	if (!s)
+		return -1;
+	char *end;
+	double v = strtod(s, &end);
+	return *s && *end == '\0' && v >= 0 ? v : -2;
+}
+
 static int print_report(struct cli *cli, int64_t run_id)
 {
 	json_t *r = NULL;
@@ -120,9 +131,9 @@ static int print_report(struct cli *cli, int64_t run_id)
 	else
 		report_text(cli, r);
 	json_decref(r);
-	const char *under = cli_args_get(&cli->args, "fail-under");
-	if (under && score < atof(under)) {
-		fprintf(cli->errs, "orrery: audit score %.1f is under %s\n", score, under);
+	double under = fail_under(cli);
+	if (under >= 0 && score < under) {
+		fprintf(cli->errs, "orrery: audit score %.1f is under %g\n", score, under);
 		return 1;
 	}
 	return ORR_OK;
@@ -136,10 +147,9 @@ static int audit_run_cmd(struct cli *cli)
 	if (o.stale_ms < 0)
 		return cli_fail(cli, ORR_USAGE, xstrdup("audit: --stale-after is a duration "
 							 "such as 7d or 12h"));
-	const char *under = cli_args_get(&cli->args, "fail-under");
-	if (under && cli_count(under) < 0)
-		return cli_fail(cli, ORR_USAGE, xstrdup("audit: --fail-under takes a score 0-100"));
-	int rc = cli_migrated(cli);
+	if (fail_under(cli) < -1)
+		return cli_fail(cli, ORR_USAGE, xstrdup("audit: --fail-under takes a score such as 90 or 87.5"));
+	int rc = cli_open_write(cli);
 	if (rc != ORR_OK)
 		return rc;
 	if (isatty(STDERR_FILENO))
@@ -218,6 +228,10 @@ static int cmd_audit(struct cli *cli)
 	const char *v = cli->args.npos > 0 ? cli->args.pos[0] : "run";
 	if (strcmp(v, "run") == 0)
 		return audit_run_cmd(cli);
+	/* reading needs an audited database, and never creates one */
+	int rc = cli_open_read(cli);
+	if (rc != ORR_OK)
+		return rc;
 	if (strcmp(v, "show") == 0)
 		return audit_show_cmd(cli);
 	if (strcmp(v, "rows") == 0)
@@ -243,7 +257,7 @@ const struct cli_command cli_audit_commands[] = {
 	  "  --fail-under S    exit 1 when the overall score is below S (for scripts)\n"
 	  "  --format md       a report to hand to a manager\n"
 	  "Findings do not make the exit status non-zero; --fail-under does.",
-	  DB_WRITE,
+	  DB_NONE,
 	  { { "stale-after", true, NULL }, { "fail-under", true, NULL }, { "limit", true, NULL },
 	    { "offset", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_audit },

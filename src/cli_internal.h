@@ -43,6 +43,10 @@ void cli_emit_json(struct cli *cli, json_t *j);
 /* A non-negative integer option value, or -1 when malformed. */
 long long cli_count(const char *s);
 
+/* For commands declared DB_NONE that open the database themselves: read
+ * (missing or not an orrery database: 66) or write (migrated). */
+int cli_open_read(struct cli *cli);
+int cli_open_write(struct cli *cli);
 /* Make sure a writable database has every migration applied. */
 int cli_migrated(struct cli *cli);
 /* rules/ beside the database, unless --rules says otherwise; caller frees. */

@@ -321,18 +321,6 @@ static int rules_list(struct cli *cli)
 	return ORR_OK;
 }
 
-/* A read-only connection for the reports; the database must exist. */
-static int open_read(struct cli *cli)
-{
-	char *err = NULL;
-	int rc = store_open(cli->db_path, STORE_READONLY, &cli->st, &err);
-	if (rc != ORR_OK)
-		return cli_fail(cli, rc, err);
-	if (store_schema_version(cli->st) == 0)
-		return cli_fail(cli, ORR_NOINPUT, xasprintf("%s is not an orrery database", cli->db_path));
-	return ORR_OK;
-}
-
 static void explain_text(struct cli *cli, json_t *x)
 {
 	json_t *ev = json_object_get(x, "event");
@@ -372,7 +360,7 @@ static int rules_explain(struct cli *cli)
 	struct rule_set set = { 0 };
 	int rc = cli_load_rules(cli, &set);
 	if (rc == ORR_OK)
-		rc = open_read(cli);
+		rc = cli_open_read(cli);
 	json_t *x = NULL;
 	char *err = NULL;
 	if (rc == ORR_OK && (rc = engine_explain(cli->st, &set, id, &x, &err)) != ORR_OK)
@@ -431,7 +419,7 @@ static int rules_backtest(struct cli *cli)
 	if (rc == ORR_OK)
 		rc = load_candidate(cli, cli->args.pos[1], &cand);
 	if (rc == ORR_OK)
-		rc = open_read(cli);
+		rc = cli_open_read(cli);
 	json_t *b = NULL;
 	char *err = NULL;
 	if (rc == ORR_OK && (rc = engine_backtest(cli->st, &cur, &cand,

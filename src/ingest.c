@@ -11,11 +11,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "ingest_formats.h"
 #include "ingest_jsonl.h"
 #include "ingest_row.h"
 #include "keycache.h"
 #include "store.h"
+#include "store_event.h"
 #include "utf8.h"
 #include "store_source.h"
 
@@ -771,6 +773,28 @@ static void fill_report(struct ingest_report *rep, const struct ingest_job *job)
 	rep->unchanged = job->unchanged;
 }
 
+/* source.ingested, in the file's own transaction: what a file changed is
+ * news for the subsystems (the audit runs again).  A file that changed
+ * nothing says nothing. */
+static enum orr_rc announce_source(struct ingest_job *job, struct ingest_report *rep,
+				   const char *now, char **err)
+{
+	json_t *p = json_pack("{sssssIsIsIsIsI}", "path", rep->path, "format",
+			      rep->format, "records", (json_int_t)job->records,
+			      "created", (json_int_t)job->created, "updated", (json_int_t)job->updated,
+			      "rejected", (json_int_t)job->rejected, "unchanged",
+			      (json_int_t)job->unchanged);
+	char *text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	struct event_new ev = { .type = "source.ingested", .entity = "source",
+				.entity_id = job->tx.source_id, .payload = text };
+	enum orr_rc rc = event_append(job->tx.st, &ev, clock_parse(now), NULL, err);
+	free(text);
+	if (rc == ORR_OK)
+		job->tx.events++;
+	return rc;
+}
+
 /* Everything between BEGIN and COMMIT. */
 static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const char *sum,
 				const char *path, const struct ingest_options *opt,
@@ -784,7 +808,6 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 	if (rc == ORR_OK)
 		rc = run_file(&job, opt, fp, size, err);
 	fill_report(rep, &job);
-	rep->events = job.tx.events;
 	rep->source_id = job.tx.source_id;
 	if (rc == ORR_OK) {
 		struct source_counts c = { job.records, job.stored, job.rejected, job.created,
@@ -793,6 +816,9 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 		checksum_text(job.digest, opt, checksum);
 		rc = source_finish(st, job.tx.source_id, &c, (long)job.nread, checksum, err);
 	}
+	if (rc == ORR_OK && job.created + job.updated + job.rejected > 0)
+		rc = announce_source(&job, rep, opt->now, err);
+	rep->events = job.tx.events;
 	entity_end(&job.tx);
 	free_header(&job);
 	free(job.kept);

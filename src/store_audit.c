@@ -331,6 +331,10 @@ enum orr_rc audit_run_get(struct store *st, int64_t run_id, json_t **out, char *
 enum orr_rc audit_rows_list(struct store *st, int64_t finding_id, long limit, long offset,
 			    json_t **out, char **err)
 {
+	if (!scalar_id(st, "SELECT id FROM audit_findings WHERE id = ?1", finding_id)) {
+		*err = xasprintf("no finding %lld (see `orrery audit show`)", (long long)finding_id);
+		return ORR_NOINPUT;
+	}
 	sqlite3_stmt *s = store_stmt_or_err(st,
 		"SELECT row_id, source_id FROM audit_finding_rows WHERE finding_id = ?1 "
 		"ORDER BY row_id LIMIT CASE WHEN ?2 > 0 THEN ?2 ELSE -1 END OFFSET ?3",
