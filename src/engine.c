@@ -222,9 +222,21 @@ static int64_t stored_last_fired(void *ctx, const char *rule, const char *entity
 	return firing_last(ctx, rule, entity, entity_id, since, 0);
 }
 
+/* Most events (a job's result, say) interest no rule: skip them before
+ * building any facts. */
+static bool any_rule_for(const struct rule_set *rules, const char *type)
+{
+	for (size_t i = 0; i < rules->n; i++)
+		if (rules->rules[i].enabled && rule_on_matches(&rules->rules[i], type))
+			return true;
+	return false;
+}
+
 static enum orr_rc handle_event(struct store *st, const struct rule_set *rules,
 				const struct decide_event *ev, int64_t now, char **err)
 {
+	if (!any_rule_for(rules, ev->type))
+		return ORR_OK;
 	struct event_facts facts;
 	event_facts_init(&facts, st, ev);
 	struct verdict *v;

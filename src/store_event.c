@@ -54,6 +54,18 @@ enum orr_rc event_list(struct store *st, const char *type, int64_t since, long l
 	return store_rc(rc);
 }
 
+/* A batch appends many events at one time: format it once per thread. */
+static const char *time_text(int64_t ms)
+{
+	static _Thread_local int64_t last_ms = -1;
+	static _Thread_local char last[CLOCK_TEXT_LEN];
+	if (ms != last_ms) {
+		clock_format(ms, last);
+		last_ms = ms;
+	}
+	return last;
+}
+
 enum orr_rc event_append(struct store *st, const struct event_new *ev, int64_t now_ms,
 			 int64_t *id, char **err)
 {
@@ -62,9 +74,7 @@ enum orr_rc event_append(struct store *st, const struct event_new *ev, int64_t n
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "cannot append an event", err);
 	if (!s)
 		return ORR_SOFTWARE;
-	char now[CLOCK_TEXT_LEN];
-	clock_format(now_ms, now);
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, time_text(now_ms), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, ev->type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, ev->entity ? ev->entity : "", -1, SQLITE_STATIC);
 	store_bind_id_or_null(s, 4, ev->entity_id);
