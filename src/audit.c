@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_profile.h"
 #include "store.h"
 #include "store_audit.h"
 #include "store_event.h"
@@ -140,6 +141,43 @@ static enum orr_rc run_checks(struct store *st, int64_t run_id, int64_t now,
 	return rc;
 }
 
+/* --- profiles -------------------------------------------------------------- */
+
+struct table_profile {
+	struct profiler *p;
+	long rows;
+};
+
+static void profile_row(void *ctx, int ncols, const char *const *names,
+			const struct prof_value *vals)
+{
+	struct table_profile *tp = ctx;
+	if (!tp->p)
+		tp->p = profiler_new(ncols, names);
+	profiler_add_row(tp->p, vals);
+	tp->rows++;
+}
+
+/* One pass over each table feeds every column's profiler. */
+static enum orr_rc profile_tables(struct store *st, int64_t run_id, char **err)
+{
+	size_t n;
+	const char *const *tables = audit_profiled_tables(&n);
+	enum orr_rc rc = ORR_OK;
+	for (size_t i = 0; i < n && rc == ORR_OK; i++) {
+		struct table_profile tp = { 0 };
+		rc = audit_scan(st, tables[i], profile_row, &tp, err);
+		json_t *result = tp.p ? profiler_result(tp.p) : json_array();
+		char *text = json_dumps(result, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		if (rc == ORR_OK)
+			rc = audit_profile_save(st, run_id, tables[i], tp.rows, text, err);
+		free(text);
+		json_decref(result);
+		profiler_free(tp.p);
+	}
+	return rc;
+}
+
 static enum orr_rc score_and_close(struct store *st, int64_t run_id, int64_t now, char **err)
 {
 	json_t *checked = NULL, *findings = NULL;
@@ -173,6 +211,8 @@ enum orr_rc audit_run(struct store *st, const struct clock *clock, const struct 
 	rc = audit_run_open(st, now, o->job_id, run_id, err);
 	if (rc == ORR_OK)
 		rc = run_checks(st, *run_id, now, o, err);
+	if (rc == ORR_OK)
+		rc = profile_tables(st, *run_id, err);
 	if (rc == ORR_OK)
 		rc = score_and_close(st, *run_id, clock_now(clock), err);
 	if (rc == ORR_OK)

@@ -223,6 +223,69 @@ static int audit_history_cmd(struct cli *cli)
 	return ORR_OK;
 }
 
+/* A JSON scalar as short text for a table cell. */
+static char *cell(json_t *v, int width)
+{
+	char *text = json_is_string(v) ? xstrdup(json_string_value(v))
+		     : json_is_real(v)  ? xasprintf("%.6g", json_real_value(v))
+		     : v && !json_is_null(v) ? json_dumps(v, JSON_ENCODE_ANY)
+					      : xstrdup("-");
+	if ((int)strlen(text) > width)
+		strcpy(text + width - 3, "...");
+	return text;
+}
+
+static void profile_text(struct cli *cli, json_t *t)
+{
+	fprintf(cli->out, "%s (%lld rows)\n  %-22s %-8s %7s %7s %9s  %-16s %-16s %-12s %s\n",
+		text_of(t, "table_name"), int_of(t, "rows"), "column", "type", "nulls", "blanks",
+		"distinct", "min", "max", "mean", "pattern");
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(t, "profile"), i, c) {
+		char *mn = cell(json_object_get(c, "min"), 16), *mx = cell(json_object_get(c, "max"), 16);
+		char *mean = cell(json_object_get(c, "mean"), 12), *pat = cell(json_object_get(c, "pattern"), 20);
+		fprintf(cli->out, "  %-22s %-8s %7lld %7lld %8lld%s  %-16s %-16s %-12s %s\n",
+			text_of(c, "name"), text_of(c, "type"), int_of(c, "nulls"), int_of(c, "blanks"),
+			int_of(c, "distinct"), json_is_true(json_object_get(c, "distinct_exact")) ? " " : "~",
+			mn, mx, mean, pat);
+		free(mn);
+		free(mx);
+		free(mean);
+		free(pat);
+	}
+}
+
+static int audit_profile_cmd(struct cli *cli)
+{
+	long long run = cli_number(cli, "run", 0);
+	if (run < 0)
+		return ORR_USAGE;
+	if (run == 0 && (run = audit_latest_run(cli->st)) == 0)
+		return cli_fail(cli, ORR_NOINPUT, xstrdup("no audit has run yet (orrery audit)"));
+	const char *table = cli->args.npos > 1 ? cli->args.pos[1] : NULL;
+	json_t *profiles = NULL;
+	char *err = NULL;
+	int rc = audit_profile_list(cli->st, run, table, &profiles, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (json_array_size(profiles) == 0) {
+		json_decref(profiles);
+		return cli_fail(cli, ORR_NOINPUT, xasprintf("run %lld has no profile of \"%s\"", run,
+							    table ? table : "any table"));
+	}
+	if (cli->json) {
+		cli_emit_json(cli, profiles);
+		return ORR_OK;
+	}
+	size_t i;
+	json_t *t;
+	json_array_foreach(profiles, i, t)
+		profile_text(cli, t);
+	json_decref(profiles);
+	return ORR_OK;
+}
+
 static int cmd_audit(struct cli *cli)
 {
 	const char *v = cli->args.npos > 0 ? cli->args.pos[0] : "run";
@@ -238,27 +301,33 @@ static int cmd_audit(struct cli *cli)
 		return audit_rows_cmd(cli);
 	if (strcmp(v, "history") == 0)
 		return audit_history_cmd(cli);
+	if (strcmp(v, "profile") == 0)
+		return audit_profile_cmd(cli);
 	return cli_fail(cli, ORR_USAGE, xasprintf("audit: unknown action \"%s\" (run, show [RUN], "
-						  "rows FINDING, history)", v));
+						  "rows FINDING, history, profile [TABLE])", v));
 }
 
 const struct cli_command cli_audit_commands[] = {
 	{ "audit",
-	  "audit [run|show [RUN]|rows FINDING|history] [--stale-after 7d] [--fail-under SCORE] "
-	  "[--limit N] [--offset N] [--format text|json|md]",
+	  "audit [run|show [RUN]|rows FINDING|history|profile [TABLE]] [--stale-after 7d] "
+	  "[--fail-under SCORE] [--run N] [--limit N] [--offset N] [--format text|json|md]",
 	  "audit data quality: findings, every failing row, scores, history",
 	  "run (the default)   run every check over the whole database and print the\n"
 	  "                    report: findings by severity with counts, shares and\n"
 	  "                    example rows; scores per dimension, table and source\n"
 	  "show [RUN]          the report of a run (default: the latest)\n"
 	  "rows FINDING        every failing row id of a finding (--limit, --offset)\n"
-	  "history             every run with its scores, newest first\n\n"
+	  "history             every run with its scores, newest first\n"
+	  "profile [TABLE]     per column: records, nulls, blanks, distinct (~: estimate),\n"
+	  "                    min, max, mean, stddev, top values, lengths, inferred type\n"
+	  "                    and shape pattern; of the latest run or --run N\n\n"
 	  "  --stale-after D   a source whose newest record is older is stale (default 7d)\n"
 	  "  --fail-under S    exit 1 when the overall score is below S (for scripts)\n"
 	  "  --format md       a report to hand to a manager\n"
 	  "Findings do not make the exit status non-zero; --fail-under does.",
 	  DB_NONE,
-	  { { "stale-after", true, NULL }, { "fail-under", true, NULL }, { "limit", true, NULL },
+	  { { "stale-after", true, NULL }, { "fail-under", true, NULL }, { "run", true, NULL },
+	    { "limit", true, NULL },
 	    { "offset", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_audit },
 };

@@ -140,7 +140,7 @@ void store_bind_id_or_null(sqlite3_stmt *s, int i, int64_t id)
 
 static bool holds_json(const char *column)
 {
-	static const char *const suffixes[] = { "args", "result", "payload", "facts", "scores", "examples",
+	static const char *const suffixes[] = { "args", "result", "payload", "facts", "scores", "examples", "profile",
 						"action", "detail", "actions" };
 	size_t n = strlen(column);
 	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {

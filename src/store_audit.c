@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_profile.h"
 #include "audit_valid.h"
 #include "store_internal.h"
 #include "xalloc.h"
@@ -355,4 +356,108 @@ enum orr_rc audit_history_list(struct store *st, long limit, json_t **out, char 
 		"FROM audit_runs r WHERE r.finished_at IS NOT NULL ORDER BY r.id DESC "
 		"LIMIT CASE WHEN ?1 > 0 THEN ?1 ELSE -1 END",
 		limit, "cannot read the audit history", out, err);
+}
+
+/* --- profiles -------------------------------------------------------------- */
+
+#define SCAN(table) { table, "SELECT * FROM " table }
+
+static const struct {
+	const char *table, *sql;
+} scans[] = {
+	SCAN("products"), SCAN("variants"), SCAN("inventory_levels"), SCAN("assets"),
+	SCAN("categories"), SCAN("customers"), SCAN("suppliers"), SCAN("orders"),
+	SCAN("order_lines"), SCAN("payments"), SCAN("reviews"), SCAN("interactions"),
+	SCAN("calendar_days"), SCAN("unit_sales"),
+};
+
+#define NSCANS (sizeof scans / sizeof *scans)
+
+const char *const *audit_profiled_tables(size_t *n)
+{
+	static const char *names[NSCANS];
+	for (size_t i = 0; i < NSCANS; i++)
+		names[i] = scans[i].table;
+	*n = NSCANS;
+	return names;
+}
+
+static void column_value(sqlite3_stmt *s, int i, struct prof_value *v)
+{
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_INTEGER:
+		*v = (struct prof_value){ .type = PROF_INT, .i = sqlite3_column_int64(s, i) };
+		break;
+	case SQLITE_FLOAT:
+		*v = (struct prof_value){ .type = PROF_REAL, .r = sqlite3_column_double(s, i) };
+		break;
+	case SQLITE_NULL:
+		*v = (struct prof_value){ .type = PROF_NULL };
+		break;
+	default:
+		v->type = PROF_TEXT;
+		v->s = (const char *)sqlite3_column_text(s, i);
+		v->len = (size_t)sqlite3_column_bytes(s, i);
+	}
+}
+
+enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
+		       char **err)
+{
+	const char *sql = NULL;
+	for (size_t i = 0; i < NSCANS && !sql; i++)
+		if (strcmp(scans[i].table, table) == 0)
+			sql = scans[i].sql;
+	sqlite3_stmt *s = sql ? store_stmt_or_err(st, sql, table, err) : NULL;
+	if (!s) {
+		if (!sql)
+			*err = xasprintf("no table \"%s\" to profile", table);
+		return sql ? ORR_SOFTWARE : ORR_USAGE;
+	}
+	int n = sqlite3_column_count(s);
+	const char **names = xcalloc((size_t)n, sizeof *names);
+	struct prof_value *vals = xcalloc((size_t)n, sizeof *vals);
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(s, i);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			column_value(s, i, &vals[i]);
+		fn(ctx, n, names, vals);
+	}
+	sqlite3_reset(s);
+	free(names);
+	free(vals);
+	if (rc == SQLITE_DONE)
+		return ORR_OK;
+	*err = store_errmsg(st, table);
+	return store_rc(rc);
+}
+
+enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table, long rows,
+			       const char *profile, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_profiles (run_id, table_name, rows, profile) VALUES (?1, ?2, ?3, ?4)",
+		"cannot save a profile", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_text(s, 2, table, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, rows);
+	sqlite3_bind_text(s, 4, profile, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "cannot save a profile", err);
+}
+
+enum orr_rc audit_profile_list(struct store *st, int64_t run_id, const char *table,
+			       json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT table_name, rows, profile FROM audit_profiles WHERE run_id = ?1 "
+		"AND (?2 IS NULL OR table_name = ?2) ORDER BY rowid", "cannot read profiles", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, run_id);
+	store_bind_text_or_null(s, 2, table);
+	return store_rows_json(st, s, "cannot read profiles", out, err);
 }

@@ -26,6 +26,21 @@ enum orr_rc audit_run_check(struct store *st, int64_t run_id, const struct audit
 enum orr_rc audit_run_close(struct store *st, int64_t run_id, double score, const char *scores,
 			    int64_t now, char **err);
 
+/* The tables the audit profiles, in order. */
+const char *const *audit_profiled_tables(size_t *n);
+/* Every row of a table (one of audit_profiled_tables) to fn: column names
+ * once, then typed values. */
+struct prof_value;
+typedef void (*audit_row_fn)(void *ctx, int ncols, const char *const *names,
+			     const struct prof_value *vals);
+enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
+		       char **err);
+enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table, long rows,
+			       const char *profile, char **err);
+/* A run's profiles: [{table_name, rows, profile}], one table or all. */
+enum orr_rc audit_profile_list(struct store *st, int64_t run_id, const char *table,
+			       json_t **out, char **err);
+
 /* The run a job already made (0: none): a job that reruns after a crash
  * does not audit twice. */
 int64_t audit_run_of_job(struct store *st, int64_t job_id);

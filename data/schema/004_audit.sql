@@ -43,3 +43,13 @@ CREATE TABLE audit_checked (
 	failing    INTEGER NOT NULL
 );
 CREATE INDEX audit_checked_run ON audit_checked(run_id);
+
+-- The column profile of each table, per run: a JSON array with one object
+-- per column (see audit_profile.h for its keys).
+CREATE TABLE audit_profiles (
+	run_id     INTEGER NOT NULL REFERENCES audit_runs(id),
+	table_name TEXT NOT NULL,
+	rows       INTEGER NOT NULL,
+	profile    TEXT NOT NULL CHECK (json_valid(profile)),
+	PRIMARY KEY (run_id, table_name)
+);

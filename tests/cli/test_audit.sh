@@ -1014,3 +1014,26 @@ test_audit_events() {
 	assert_status 0
 	assert_out_contains "audit."
 }
+
+# The profile of a table agrees with queries the test writes itself.
+test_profile_known_answers() {
+	ingest_ok "$FIX/online-retail/online_retail.csv"
+	run --db "$DB" audit
+	assert_status 0
+	run --db "$DB" audit profile orders --format json
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/p.json"
+	assert_json_valid "$T/p.json"
+	col() { json_sql "$T/p.json" "(SELECT json_extract(value, '\$.$2') FROM json_each(j, '\$[0].profile') WHERE json_extract(value, '\$.name') = '$1')"; }
+	assert_eq "$(sql "SELECT count(*) FROM orders")" "$(json_get "$T/p.json" '$[0].rows')" "rows"
+	assert_eq "$(sql "SELECT count(*) FROM orders WHERE customer_key IS NULL")" "$(col customer_key nulls)" "guest orders are null customers"
+	assert_eq "$(sql "SELECT count(DISTINCT country) FROM orders")" "$(col country distinct)" "distinct countries"
+	assert_eq "$(sql "SELECT min(purchased_at) FROM orders")" "$(col purchased_at min)" "first purchase"
+	assert_eq datetime "$(col purchased_at type)" "purchase times are datetimes"
+	assert_eq integer "$(col is_return type)" "is_return is an integer"
+	run --db "$DB" audit profile
+	assert_status 0
+	assert_out_contains "order_lines ("
+	run --db "$DB" audit profile no_such_table
+	assert_status 66
+}
