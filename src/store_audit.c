@@ -3,7 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "audit_image.h"
 #include "audit_profile.h"
 #include "audit_valid.h"
 #include "store_internal.h"
@@ -65,6 +67,24 @@ static void sql_fingerprint(sqlite3_context *ctx, int argc, sqlite3_value **argv
 		sqlite3_result_null(ctx);
 }
 
+/* The shorter side of a local image file, read from its header only: NULL
+ * for an http(s) URL (not fetched here), -1 when the file is missing or not
+ * a readable image. */
+static void sql_image_min_side(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *s = text_arg(argv[0]);
+	if (!s || strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	int w, h;
+	if (image_dimensions(s, &w, &h, NULL) != ORR_OK)
+		sqlite3_result_int(ctx, -1);
+	else
+		sqlite3_result_int(ctx, w < h ? w : h);
+}
+
 enum orr_rc store_audit_functions(struct store *st, char **err)
 {
 	static const struct {
@@ -79,6 +99,7 @@ enum orr_rc store_audit_functions(struct store *st, char **err)
 		{ "orr_country_code", 1, sql_country_code },
 		{ "orr_plausible_time", 2, sql_plausible_time },
 		{ "orr_fingerprint", 1, sql_fingerprint },
+		{ "orr_image_min_side", 1, sql_image_min_side },
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
 		if (sqlite3_create_function_v2(store_sqlite(st), fns[i].name, fns[i].nargs,

@@ -11,6 +11,8 @@
 #define BLANK(c) "(" c " IS NULL OR trim(" c ") = '')"
 #define FILLED(c) "(" c " IS NOT NULL AND trim(" c ") <> '')"
 
+#define LOCAL_IMAGE "lower(substr(uri, 1, 7)) <> 'http://' AND lower(substr(uri, 1, 8)) <> 'https://'"
+
 #define CHECK(name, dim, sev, table, msg, FAIL, CHECKED) \
 	{ name, dim, sev, table, msg, ROWS(FAIL), PER_SOURCE(CHECKED) }
 
@@ -114,6 +116,17 @@ static const struct audit_check checks[] = {
 	CHECK("image_reference_invalid", "validity", "warning", "assets",
 	      "image references that are neither an http(s) URL nor an image file path",
 	      "SELECT id, source_id FROM assets WHERE NOT orr_valid_image_ref(uri)", "FROM assets"),
+
+	/* local image files, header only; the shorter side against the usual
+	 * marketplace minimum of 500 px */
+	CHECK("image_file_unreadable", "validity", "error", "assets",
+	      "local image files that are missing or not readable images",
+	      "SELECT id, source_id FROM assets WHERE orr_image_min_side(uri) < 0",
+	      "FROM assets WHERE " LOCAL_IMAGE),
+	CHECK("image_below_minimum", "validity", "warning", "assets",
+	      "local images whose shorter side is under 500 px (the usual marketplace minimum)",
+	      "SELECT id, source_id FROM assets WHERE orr_image_min_side(uri) BETWEEN 0 AND 499",
+	      "FROM assets WHERE " LOCAL_IMAGE),
 
 	/* uniqueness */
 	CHECK("customer_email_duplicate", "uniqueness", "warning", "customers",

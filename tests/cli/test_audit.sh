@@ -1037,3 +1037,29 @@ test_profile_known_answers() {
 	run --db "$DB" audit profile no_such_table
 	assert_status 66
 }
+
+# Local image files are read by their header only: a missing file and a
+# file that is no image are unreadable; real images under 500 px on their
+# shorter side are below the marketplace minimum; URLs are not fetched.
+test_local_images_checked_by_header() {
+	IMG="$(cd "$FIX/images" && pwd)"
+	cat >"$T/a.jsonl" <<EOF2
+{"table": "products", "key": "p-1", "title": "Lamp"}
+{"table": "assets", "product_key": "p-1", "kind": "source", "uri": "$IMG/png-7x5.png", "position": 1}
+{"table": "assets", "product_key": "p-1", "kind": "source", "uri": "$IMG/huge-20000x20000.png", "position": 2}
+{"table": "assets", "product_key": "p-1", "kind": "source", "uri": "$IMG/text.jpg", "position": 3}
+{"table": "assets", "product_key": "p-1", "kind": "source", "uri": "$T/missing.png", "position": 4}
+{"table": "assets", "product_key": "p-1", "kind": "source", "uri": "https://cdn.example.com/lamp.jpg", "position": 5}
+EOF2
+	ingest_ok "$T/a.jsonl"
+	run --db "$DB" audit --format json
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/r.json"
+	f() { json_sql "$T/r.json" "(SELECT json_extract(value, '\$.$2') FROM json_each(j, '\$.findings') WHERE json_extract(value, '\$.check_name') = '$1')"; }
+	assert_eq "2|4" "$(f image_file_unreadable failing)|$(f image_file_unreadable checked)" "unreadable of local"
+	assert_eq "1|4" "$(f image_below_minimum failing)|$(f image_below_minimum checked)" "small of local"
+	small=$(f image_below_minimum id)
+	run --db "$DB" audit rows "$small"
+	assert_status 0
+	assert_eq "$(sql "SELECT id FROM assets WHERE uri LIKE '%png-7x5.png'")" "$OUT" "the 7x5 image"
+}
