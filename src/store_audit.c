@@ -252,13 +252,124 @@ static enum orr_rc settle_finding(struct store *st, int64_t finding, long failin
 	return store_step_done(st, s, "cannot record a finding", err);
 }
 
+/* --- outliers ------------------------------------------------------------- */
+
+/* The values of one group, as the scan delivers them. */
+struct group {
+	char *name;
+	double *v;
+	int64_t *id, *src;
+	bool *has_src;
+	size_t n, cap;
+};
+
+static void group_add(struct group *g, sqlite3_stmt *s)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 64;
+		g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+		g->id = xrealloc(g->id, g->cap * sizeof *g->id);
+		g->src = xrealloc(g->src, g->cap * sizeof *g->src);
+		g->has_src = xrealloc(g->has_src, g->cap * sizeof *g->has_src);
+	}
+	g->id[g->n] = sqlite3_column_int64(s, 1);
+	g->has_src[g->n] = sqlite3_column_type(s, 2) != SQLITE_NULL;
+	g->src[g->n] = sqlite3_column_int64(s, 2);
+	g->v[g->n++] = sqlite3_column_double(s, 3);
+}
+
+static enum orr_rc add_row(struct store *st, int64_t finding, int64_t id, bool has_src,
+			   int64_t src, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_finding_rows (finding_id, row_id, source_id) VALUES (?1, ?2, ?3)",
+		"cannot record a failing row", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, finding);
+	sqlite3_bind_int64(s, 2, id);
+	store_bind_id_or_null(s, 3, has_src ? src : 0);
+	return store_step_done(st, s, "cannot record a failing row", err);
+}
+
+/* A group's outliers: more than 5 robust deviations (MAD scaled to sigma)
+ * from its median.  Groups of fewer than 5 values say nothing. */
+static enum orr_rc flag_group(struct store *st, int64_t finding, struct group *g, long *failing,
+			      char **err)
+{
+	enum orr_rc rc = ORR_OK;
+	if (g->n >= 5) {
+		double *copy = xmalloc(g->n * sizeof *copy);
+		memcpy(copy, g->v, g->n * sizeof *copy);
+		double median = stat_median(copy, g->n);
+		double mad = stat_mad(g->v, g->n, median);
+		free(copy);
+		for (size_t i = 0; i < g->n && rc == ORR_OK; i++)
+			if (stat_outlier(g->v[i], median, mad, 5.0)) {
+				rc = add_row(st, finding, g->id[i], g->has_src[i], g->src[i], err);
+				(*failing)++;
+			}
+	}
+	g->n = 0;
+	return rc;
+}
+
+static bool same_group(const struct group *g, sqlite3_stmt *s)
+{
+	const char *name = (const char *)sqlite3_column_text(s, 0);
+	return g->name && name && strcmp(g->name, name) == 0;
+}
+
+static enum orr_rc collect_outliers(struct store *st, const struct audit_check *c, int64_t finding,
+				    long *failing, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, c->values_sql, c->name, err);
+	if (!s)
+		return ORR_SOFTWARE;
+	/* the scan's rows are read first: inserting while stepping it would
+	 * interleave writes with an open read of the same database */
+	struct group all = { 0 };
+	json_t *bounds = json_array();
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!same_group(&all, s)) {
+			json_array_append_new(bounds, json_integer((json_int_t)all.n));
+			free(all.name);
+			all.name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		}
+		group_add(&all, s);
+	}
+	sqlite3_reset(s);
+	enum orr_rc result = rc == SQLITE_DONE ? ORR_OK : store_rc(rc);
+	if (result != ORR_OK)
+		*err = store_errmsg(st, c->name);
+	json_array_append_new(bounds, json_integer((json_int_t)all.n));
+	*failing = 0;
+	for (size_t b = 1; b < json_array_size(bounds) && result == ORR_OK; b++) {
+		size_t lo = (size_t)json_integer_value(json_array_get(bounds, b - 1));
+		size_t hi = (size_t)json_integer_value(json_array_get(bounds, b));
+		struct group g = { .v = all.v + lo, .id = all.id + lo, .src = all.src + lo,
+				   .has_src = all.has_src + lo, .n = hi - lo };
+		result = flag_group(st, finding, &g, failing, err);
+	}
+	json_decref(bounds);
+	free(all.name);
+	free(all.v);
+	free(all.id);
+	free(all.src);
+	free(all.has_src);
+	return result;
+}
+
 enum orr_rc audit_run_check(struct store *st, int64_t run_id, const struct audit_check *c,
 			    int64_t now, int64_t stale_ms, long *failing, long *checked, char **err)
 {
 	int64_t finding = 0;
 	*failing = *checked = 0;
 	enum orr_rc rc = open_finding(st, run_id, c, &finding, err);
-	if (rc == ORR_OK)
+	if (rc == ORR_OK && c->values_sql)
+		rc = collect_outliers(st, c, finding, failing, err);
+	else if (rc == ORR_OK)
 		rc = collect_rows(st, c, finding, now, stale_ms, failing, err);
 	if (rc == ORR_OK)
 		rc = count_per_source(st, run_id, c, finding, checked, err);

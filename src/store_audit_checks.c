@@ -14,7 +14,14 @@
 #define LOCAL_IMAGE "lower(substr(uri, 1, 7)) <> 'http://' AND lower(substr(uri, 1, 8)) <> 'https://'"
 
 #define CHECK(name, dim, sev, table, msg, FAIL, CHECKED) \
-	{ name, dim, sev, table, msg, ROWS(FAIL), PER_SOURCE(CHECKED) }
+	{ name, dim, sev, table, msg, ROWS(FAIL), PER_SOURCE(CHECKED), NULL }
+
+/* Values far from their group's median (median and MAD, computed in C):
+ * SELECT group, id, source_id, value FROM_WHERE ORDER BY group. */
+#define OUTLIER(name, table, msg, SRC, COLS, FROM_WHERE) \
+	{ name, "outliers", "info", table, msg, NULL, \
+	  "SELECT " SRC ", count(*) " FROM_WHERE " GROUP BY " SRC, \
+	  "SELECT " COLS " " FROM_WHERE " ORDER BY 1" }
 
 /* A missing or blank column of a table. */
 #define MISSING(name, sev, table, col, msg)                                             \
@@ -192,6 +199,19 @@ static const struct audit_check checks[] = {
 	      "ON l.variant_id = v.id AND l.source_id IS NOT v.source_id "
 	      "WHERE v.price_minor NOT BETWEEN l.lo AND l.hi",
 	      "FROM variants WHERE price_minor IS NOT NULL"),
+
+	/* outliers: robust, within a category */
+	OUTLIER("variant_price_outlier", "variants",
+		"variant prices far from their category's median (more than 5 robust deviations)",
+		"v.source_id", "p.category, v.id, v.source_id, v.price_minor",
+		"FROM variants v JOIN products p ON p.id = v.product_id WHERE "
+		FILLED("p.category") " AND v.price_minor > 0"),
+	OUTLIER("order_line_quantity_outlier", "order_lines",
+		"order line quantities far from their category's median (more than 5 robust deviations)",
+		"l.source_id", "p.category, l.id, l.source_id, l.quantity",
+		"FROM order_lines l JOIN variants v ON v.id = l.variant_id "
+		"JOIN products p ON p.id = v.product_id WHERE " FILLED("p.category")
+		" AND l.quantity > 0"),
 
 	/* freshness: the newest record a source holds against now */
 	CHECK("source_stale", "freshness", "warning", "sources",

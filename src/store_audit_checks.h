@@ -14,8 +14,10 @@ struct audit_check {
 	const char *severity;  /* error, warning, info */
 	const char *table;
 	const char *message;   /* what a failing row is: "products without a title" */
-	const char *rows_sql;  /* INSERT of every failing row: ?1 finding, ?2 now, ?3 stale after */
+	const char *rows_sql;  /* INSERT of every failing row: ?1 finding, ?2 now, ?3 stale after;
+				* NULL for an outlier check */
 	const char *checked_sql; /* SELECT source_id, count(*) ... GROUP BY source_id */
+	const char *values_sql;  /* outlier checks: group, id, source_id, value, ordered by group */
 };
 
 const struct audit_check *audit_checks(size_t *n);

@@ -1063,3 +1063,37 @@ EOF2
 	assert_status 0
 	assert_eq "$(sql "SELECT id FROM assets WHERE uri LIKE '%png-7x5.png'")" "$OUT" "the 7x5 image"
 }
+
+# A price far from its category's median is an outlier; a category of four
+# prices is too small to judge; the spread is robust (median and MAD), so
+# one huge price does not hide itself by inflating a standard deviation.
+test_price_outliers_within_a_category() {
+	{
+		for i in 1 2 3 4 5 6; do
+			echo "{\"table\": \"products\", \"key\": \"lamp-$i\", \"title\": \"Lamp $i\", \"category\": \"lamps\"}"
+		done
+		for i in 1 2 3 4; do
+			echo "{\"table\": \"products\", \"key\": \"rug-$i\", \"title\": \"Rug $i\", \"category\": \"rugs\"}"
+		done
+		n=0
+		for p in 1000 1100 1050 1020 990 99999; do
+			n=$((n + 1))
+			echo "{\"table\": \"variants\", \"product_key\": \"lamp-$n\", \"position\": 1, \"sku\": \"L-$n\", \"price_minor\": $p, \"currency\": \"EUR\"}"
+		done
+		n=0
+		for p in 500 510 520 99999; do
+			n=$((n + 1))
+			echo "{\"table\": \"variants\", \"product_key\": \"rug-$n\", \"position\": 1, \"sku\": \"R-$n\", \"price_minor\": $p, \"currency\": \"EUR\"}"
+		done
+	} >"$T/o.jsonl"
+	ingest_ok "$T/o.jsonl"
+	run --db "$DB" audit --format json
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/r.json"
+	id=$(json_sql "$T/r.json" "(SELECT json_extract(value, '\$.id') FROM json_each(j, '\$.findings') WHERE json_extract(value, '\$.check_name') = 'variant_price_outlier')")
+	[ -n "$id" ] || fail "no price outlier finding"
+	run --db "$DB" audit rows "$id"
+	assert_status 0
+	assert_eq "$(sql "SELECT id FROM variants WHERE sku = 'L-6'")" "$OUT" "only the 99999 lamp"
+	assert_sql "SELECT checked FROM audit_findings WHERE id = $id" 10
+}
