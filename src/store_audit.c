@@ -547,17 +547,21 @@ enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, voi
 		return sql ? ORR_SOFTWARE : ORR_USAGE;
 	}
 	int n = sqlite3_column_count(s);
-	const char **names = xcalloc((size_t)n, sizeof *names);
+	char **names = xcalloc((size_t)n, sizeof *names);
 	struct prof_value *vals = xcalloc((size_t)n, sizeof *vals);
-	for (int i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(s, i);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		/* copied after the first step: a step may reprepare the statement,
+		 * which frees the names it had */
+		for (int i = 0; i < n && !names[i]; i++)
+			names[i] = xstrdup(sqlite3_column_name(s, i));
 		for (int i = 0; i < n; i++)
 			column_value(s, i, &vals[i]);
-		fn(ctx, n, names, vals);
+		fn(ctx, n, (const char *const *)names, vals);
 	}
 	sqlite3_reset(s);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
 	free(vals);
 	if (rc == SQLITE_DONE)
