@@ -37,7 +37,7 @@ RULES    := $(sort $(wildcard data/rules/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan bench bench-jobs fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan bench bench-audit bench-jobs fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -47,6 +47,7 @@ help:
 	@echo "make asan      the suite under AddressSanitizer + UBSan"
 	@echo "make bench     ingest benchmark against sqlite3 .import"
 	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
+	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
 	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
@@ -118,6 +119,10 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
 	$(Q)tests/bench/ingest.sh
+
+bench-audit: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
+	$(Q)tests/bench/audit.sh
 
 bench-jobs: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
