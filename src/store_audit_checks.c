@@ -34,11 +34,13 @@
 	      "SELECT id, source_id FROM orders WHERE " later " < " earlier,            \
 	      "FROM orders WHERE " later " IS NOT NULL AND " earlier " IS NOT NULL")
 
-/* A currency column that is not an ISO 4217 code. */
+/* A currency column that is not an ISO 4217 code; each distinct value is
+ * judged once, not once per row. */
 #define CURRENCY(name, table)                                                          \
 	CHECK(name, "validity", "error", table, table " with a currency that is not ISO 4217", \
-	      "SELECT id, source_id FROM " table " WHERE currency IS NOT NULL "         \
-	      "AND NOT orr_valid_currency(currency)",                                   \
+	      "SELECT id, source_id FROM " table " WHERE currency IN (SELECT c FROM "   \
+	      "(SELECT DISTINCT currency AS c FROM " table ") "                        \
+	      "WHERE NOT orr_valid_currency(c))",                                       \
 	      "FROM " table " WHERE currency IS NOT NULL")
 
 static const struct audit_check checks[] = {
@@ -144,10 +146,13 @@ static const struct audit_check checks[] = {
 	      "FROM customers WHERE " FILLED("email")),
 	CHECK("order_line_exact_duplicate", "uniqueness", "warning", "order_lines",
 	      "order lines that repeat an earlier line of the same order exactly",
-	      "SELECT l.id, l.source_id FROM order_lines l WHERE EXISTS (SELECT 1 FROM order_lines m "
-	      "WHERE m.origin = l.origin AND m.order_key = l.order_key AND m.line_no < l.line_no "
-	      "AND m.sku IS l.sku AND m.quantity = l.quantity "
-	      "AND m.unit_price_minor IS l.unit_price_minor AND m.description IS l.description)",
+	      /* groups of identical lines first (one sort), then the later copies */
+	      "SELECT l.id, l.source_id FROM order_lines l JOIN (SELECT origin, order_key, sku, "
+	      "quantity, unit_price_minor, description, min(line_no) AS first FROM order_lines "
+	      "GROUP BY origin, order_key, sku, quantity, unit_price_minor, description "
+	      "HAVING count(*) > 1) d ON d.order_key = l.order_key AND d.origin = l.origin "
+	      "AND l.line_no > d.first AND d.sku IS l.sku AND d.quantity = l.quantity "
+	      "AND d.unit_price_minor IS l.unit_price_minor AND d.description IS l.description",
 	      "FROM order_lines"),
 	CHECK("product_title_near_duplicate", "uniqueness", "info", "products",
 	      "products whose title matches another product's once case, accents, punctuation "
