@@ -286,11 +286,32 @@ static int audit_profile_cmd(struct cli *cli)
 	return ORR_OK;
 }
 
+static int audit_stale_cmd(struct cli *cli)
+{
+	long long id = cli_id_arg(cli, 1, "source");
+	int64_t ms = cli->args.npos > 2 ? rules_parse_duration(cli->args.pos[2]) : -1;
+	if (id < 0)
+		return ORR_USAGE;
+	if (ms <= 0)
+		return cli_fail(cli, ORR_USAGE, xstrdup("audit stale-after: give a source id and a "
+							 "duration such as 36h or 30d"));
+	int rc = cli_open_write(cli);
+	char *err = NULL;
+	if (rc == ORR_OK && (rc = audit_set_stale_after(cli->st, id, ms, &err)) != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (rc == ORR_OK)
+		fprintf(cli->out, "source %lld is stale when its newest record is older than %s\n", id,
+			cli->args.pos[2]);
+	return rc;
+}
+
 static int cmd_audit(struct cli *cli)
 {
 	const char *v = cli->args.npos > 0 ? cli->args.pos[0] : "run";
 	if (strcmp(v, "run") == 0)
 		return audit_run_cmd(cli);
+	if (strcmp(v, "stale-after") == 0)
+		return audit_stale_cmd(cli);
 	/* reading needs an audited database, and never creates one */
 	int rc = cli_open_read(cli);
 	if (rc != ORR_OK)
@@ -304,12 +325,13 @@ static int cmd_audit(struct cli *cli)
 	if (strcmp(v, "profile") == 0)
 		return audit_profile_cmd(cli);
 	return cli_fail(cli, ORR_USAGE, xasprintf("audit: unknown action \"%s\" (run, show [RUN], "
-						  "rows FINDING, history, profile [TABLE])", v));
+						  "rows FINDING, history, profile [TABLE], stale-after SOURCE D)", v));
 }
 
 const struct cli_command cli_audit_commands[] = {
 	{ "audit",
-	  "audit [run|show [RUN]|rows FINDING|history|profile [TABLE]] [--stale-after 7d] "
+	  "audit [run|show [RUN]|rows FINDING|history|profile [TABLE]|stale-after SOURCE D] "
+	  "[--stale-after 7d] "
 	  "[--fail-under SCORE] [--run N] [--limit N] [--offset N] [--format text|json|md]",
 	  "audit data quality: findings, every failing row, scores, history",
 	  "run (the default)   run every check over the whole database and print the\n"
@@ -320,7 +342,9 @@ const struct cli_command cli_audit_commands[] = {
 	  "history             every run with its scores, newest first\n"
 	  "profile [TABLE]     per column: records, nulls, blanks, distinct (~: estimate),\n"
 	  "                    min, max, mean, stddev, top values, lengths, inferred type\n"
-	  "                    and shape pattern; of the latest run or --run N\n\n"
+	  "                    and shape pattern; of the latest run or --run N\n"
+	  "stale-after SOURCE D  this source is stale when its newest record is older\n"
+	  "                    than D (36h, 30d); other sources use --stale-after\n\n"
 	  "  --stale-after D   a source whose newest record is older is stale (default 7d)\n"
 	  "  --fail-under S    exit 1 when the overall score is below S (for scripts)\n"
 	  "  --format md       a report to hand to a manager\n"

@@ -597,3 +597,21 @@ enum orr_rc audit_profile_list(struct store *st, int64_t run_id, const char *tab
 	store_bind_text_or_null(s, 2, table);
 	return store_rows_json(st, s, "cannot read profiles", out, err);
 }
+
+enum orr_rc audit_set_stale_after(struct store *st, int64_t source_id, int64_t stale_ms,
+				  char **err)
+{
+	if (!scalar_id(st, "SELECT id FROM sources WHERE id = ?1", source_id)) {
+		*err = xasprintf("no source %lld (see `orrery sources`)", (long long)source_id);
+		return ORR_NOINPUT;
+	}
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_freshness (source_id, stale_ms) VALUES (?1, ?2) "
+		"ON CONFLICT (source_id) DO UPDATE SET stale_ms = excluded.stale_ms",
+		"cannot set the freshness threshold", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, source_id);
+	sqlite3_bind_int64(s, 2, stale_ms);
+	return store_step_done(st, s, "cannot set the freshness threshold", err);
+}

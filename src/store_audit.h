@@ -41,6 +41,10 @@ enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *tab
 enum orr_rc audit_profile_list(struct store *st, int64_t run_id, const char *table,
 			       json_t **out, char **err);
 
+/* A source's own freshness threshold (ORR_NOINPUT: no such source). */
+enum orr_rc audit_set_stale_after(struct store *st, int64_t source_id, int64_t stale_ms,
+				  char **err);
+
 /* The run a job already made (0: none): a job that reruns after a crash
  * does not audit twice. */
 int64_t audit_run_of_job(struct store *st, int64_t job_id);

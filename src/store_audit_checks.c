@@ -220,12 +220,13 @@ static const struct audit_check checks[] = {
 
 	/* freshness: the newest record a source holds against now */
 	CHECK("source_stale", "freshness", "warning", "sources",
-	      "sources whose newest record is older than the freshness threshold",
+	      "sources whose newest record is older than their freshness threshold",
 	      "SELECT id, id AS source_id FROM sources s WHERE ?2 - (julianday(coalesce("
 	      "(SELECT max(purchased_at) FROM orders WHERE source_id = s.id), "
 	      "(SELECT max(created_at) FROM reviews WHERE source_id = s.id), "
 	      "(SELECT max(occurred_at) FROM interactions WHERE source_id = s.id), "
-	      "s.ingested_at)) - 2440587.5) * 86400000.0 > ?3",
+	      "s.ingested_at)) - 2440587.5) * 86400000.0 > coalesce("
+	      "(SELECT stale_ms FROM audit_freshness f WHERE f.source_id = s.id), ?3)",
 	      "FROM (SELECT id AS source_id FROM sources)"),
 };
 

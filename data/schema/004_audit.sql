@@ -53,3 +53,11 @@ CREATE TABLE audit_profiles (
 	profile    TEXT NOT NULL CHECK (json_valid(profile)),
 	PRIMARY KEY (run_id, table_name)
 );
+
+-- How old a source's newest record may be before it is stale: per source,
+-- set with `orrery audit stale-after SOURCE DURATION`; other sources use
+-- the run's --stale-after.
+CREATE TABLE audit_freshness (
+	source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+	stale_ms  INTEGER NOT NULL CHECK (stale_ms > 0)
+);

@@ -1097,3 +1097,24 @@ test_price_outliers_within_a_category() {
 	assert_eq "$(sql "SELECT id FROM variants WHERE sku = 'L-6'")" "$OUT" "only the 99999 lamp"
 	assert_sql "SELECT checked FROM audit_findings WHERE id = $id" 10
 }
+
+# A source can carry its own freshness threshold: the 2011 retail file is
+# stale under the default 7 days, fresh once its own threshold is 20000 days,
+# while --stale-after still applies to the other sources.
+test_freshness_threshold_per_source() {
+	ingest_ok "$FIX/online-retail/online_retail.csv"
+	sid=$(sql "SELECT id FROM sources")
+	run --db "$DB" audit --format json
+	printf '%s\n' "$OUT" >"$T/a.json"
+	assert_eq 1 "$(json_sql "$T/a.json" "(SELECT json_extract(value, '\$.failing') FROM json_each(j, '\$.findings') WHERE json_extract(value, '\$.check_name') = 'source_stale')")" "stale by default"
+	run --db "$DB" audit stale-after "$sid" 20000d
+	assert_status 0
+	assert_out_contains "source $sid is stale"
+	run --db "$DB" audit --format json
+	printf '%s\n' "$OUT" >"$T/b.json"
+	assert_eq NULL "$(json_sql "$T/b.json" "(SELECT json_extract(value, '\$.failing') FROM json_each(j, '\$.findings') WHERE json_extract(value, '\$.check_name') = 'source_stale')")" "fresh under its own threshold"
+	run --db "$DB" audit stale-after 999 7d
+	assert_status 66
+	run --db "$DB" audit stale-after "$sid" soon
+	assert_status 64
+}
