@@ -143,37 +143,101 @@ static enum orr_rc run_checks(struct store *st, int64_t run_id, int64_t now,
 
 /* --- profiles -------------------------------------------------------------- */
 
-struct table_profile {
+/* At most this many sources of one table get a profile of their own:
+ * memory stays bounded whatever the number of files. */
+#define SOURCE_PROFILES_MAX 16
+
+struct source_profile {
+	int64_t source_id;
 	struct profiler *p;
 	long rows;
 };
+
+struct table_profile {
+	struct profiler *p;
+	long rows;
+	int source_col; /* index of source_id, or -1 */
+	struct source_profile src[SOURCE_PROFILES_MAX];
+	int nsrc;
+};
+
+static int source_column(int ncols, const char *const *names)
+{
+	for (int i = 0; i < ncols; i++)
+		if (strcmp(names[i], "source_id") == 0)
+			return i;
+	return -1;
+}
+
+static struct source_profile *source_slot(struct table_profile *tp, int64_t source_id, int ncols,
+					  const char *const *names)
+{
+	for (int i = 0; i < tp->nsrc; i++)
+		if (tp->src[i].source_id == source_id)
+			return &tp->src[i];
+	if (tp->nsrc == SOURCE_PROFILES_MAX)
+		return NULL;
+	struct source_profile *sp = &tp->src[tp->nsrc++];
+	*sp = (struct source_profile){ source_id, profiler_new(ncols, names), 0 };
+	return sp;
+}
 
 static void profile_row(void *ctx, int ncols, const char *const *names,
 			const struct prof_value *vals)
 {
 	struct table_profile *tp = ctx;
-	if (!tp->p)
+	if (!tp->p) {
 		tp->p = profiler_new(ncols, names);
+		tp->source_col = source_column(ncols, names);
+	}
 	profiler_add_row(tp->p, vals);
 	tp->rows++;
+	const struct prof_value *src = tp->source_col >= 0 ? &vals[tp->source_col] : NULL;
+	struct source_profile *sp = src && src->type == PROF_INT
+		? source_slot(tp, src->i, ncols, names) : NULL;
+	if (sp) {
+		profiler_add_row(sp->p, vals);
+		sp->rows++;
+	}
 }
 
-/* One pass over each table feeds every column's profiler. */
+static enum orr_rc save_profile(struct store *st, int64_t run_id, const char *table,
+				int64_t source_id, struct profiler *p, long rows, char **err)
+{
+	json_t *result = p ? profiler_result(p) : json_array();
+	char *text = json_dumps(result, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	enum orr_rc rc = audit_profile_save(st, run_id, table, source_id, rows, text, err);
+	free(text);
+	json_decref(result);
+	return rc;
+}
+
+/* The table's profile, and each source's when there is more than one. */
+static enum orr_rc save_table_profiles(struct store *st, int64_t run_id, const char *table,
+				       struct table_profile *tp, char **err)
+{
+	enum orr_rc rc = save_profile(st, run_id, table, 0, tp->p, tp->rows, err);
+	for (int i = 0; i < tp->nsrc && tp->nsrc > 1 && rc == ORR_OK; i++)
+		rc = save_profile(st, run_id, table, tp->src[i].source_id, tp->src[i].p,
+				  tp->src[i].rows, err);
+	profiler_free(tp->p);
+	for (int i = 0; i < tp->nsrc; i++)
+		profiler_free(tp->src[i].p);
+	return rc;
+}
+
+/* One pass over each table feeds every column's profilers. */
 static enum orr_rc profile_tables(struct store *st, int64_t run_id, char **err)
 {
 	size_t n;
 	const char *const *tables = audit_profiled_tables(&n);
 	enum orr_rc rc = ORR_OK;
 	for (size_t i = 0; i < n && rc == ORR_OK; i++) {
-		struct table_profile tp = { 0 };
+		struct table_profile tp = { .source_col = -1 };
 		rc = audit_scan(st, tables[i], profile_row, &tp, err);
-		json_t *result = tp.p ? profiler_result(tp.p) : json_array();
-		char *text = json_dumps(result, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		enum orr_rc saved = save_table_profiles(st, run_id, tables[i], &tp, err);
 		if (rc == ORR_OK)
-			rc = audit_profile_save(st, run_id, tables[i], tp.rows, text, err);
-		free(text);
-		json_decref(result);
-		profiler_free(tp.p);
+			rc = saved;
 	}
 	return rc;
 }

@@ -237,6 +237,8 @@ static char *cell(json_t *v, int width)
 
 static void profile_text(struct cli *cli, json_t *t)
 {
+	if (json_is_integer(json_object_get(t, "source_id")))
+		fprintf(cli->out, "source %lld: ", int_of(t, "source_id"));
 	fprintf(cli->out, "%s (%lld rows)\n  %-22s %-8s %7s %7s %9s  %-16s %-16s %-12s %s\n",
 		text_of(t, "table_name"), int_of(t, "rows"), "column", "type", "nulls", "blanks",
 		"distinct", "min", "max", "mean", "pattern");
@@ -263,16 +265,21 @@ static int audit_profile_cmd(struct cli *cli)
 		return ORR_USAGE;
 	if (run == 0 && (run = audit_latest_run(cli->st)) == 0)
 		return cli_fail(cli, ORR_NOINPUT, xstrdup("no audit has run yet (orrery audit)"));
+	long long source = cli_number(cli, "source", 0);
+	if (source < 0)
+		return ORR_USAGE;
 	const char *table = cli->args.npos > 1 ? cli->args.pos[1] : NULL;
 	json_t *profiles = NULL;
 	char *err = NULL;
-	int rc = audit_profile_list(cli->st, run, table, &profiles, &err);
+	int rc = audit_profile_list(cli->st, run, table, source, &profiles, &err);
 	if (rc != ORR_OK)
 		return cli_fail(cli, rc, err);
 	if (json_array_size(profiles) == 0) {
 		json_decref(profiles);
-		return cli_fail(cli, ORR_NOINPUT, xasprintf("run %lld has no profile of \"%s\"", run,
-							    table ? table : "any table"));
+		return cli_fail(cli, ORR_NOINPUT,
+				xasprintf("run %lld has no profile of \"%s\"%s (a source gets its "
+					  "own when its table holds rows of several sources)",
+					  run, table ? table : "any table", source ? " for that source" : ""));
 	}
 	if (cli->json) {
 		cli_emit_json(cli, profiles);
@@ -342,7 +349,8 @@ const struct cli_command cli_audit_commands[] = {
 	  "history             every run with its scores, newest first\n"
 	  "profile [TABLE]     per column: records, nulls, blanks, distinct (~: estimate),\n"
 	  "                    min, max, mean, stddev, top values, lengths, inferred type\n"
-	  "                    and shape pattern; of the latest run or --run N\n"
+	  "                    and shape pattern; of the latest run or --run N;\n"
+	  "                    --source ID: that source's rows only\n"
 	  "stale-after SOURCE D  this source is stale when its newest record is older\n"
 	  "                    than D (36h, 30d); other sources use --stale-after\n\n"
 	  "  --stale-after D   a source whose newest record is older is stale (default 7d)\n"
@@ -351,6 +359,7 @@ const struct cli_command cli_audit_commands[] = {
 	  "Findings do not make the exit status non-zero; --fail-under does.",
 	  DB_NONE,
 	  { { "stale-after", true, NULL }, { "fail-under", true, NULL }, { "run", true, NULL },
+	    { "source", true, NULL },
 	    { "limit", true, NULL },
 	    { "offset", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_audit },

@@ -570,31 +570,34 @@ enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, voi
 	return store_rc(rc);
 }
 
-enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table, long rows,
-			       const char *profile, char **err)
+enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table,
+			       int64_t source_id, long rows, const char *profile, char **err)
 {
 	sqlite3_stmt *s = store_stmt_or_err(st,
-		"INSERT INTO audit_profiles (run_id, table_name, rows, profile) VALUES (?1, ?2, ?3, ?4)",
-		"cannot save a profile", err);
+		"INSERT INTO audit_profiles (run_id, table_name, source_id, rows, profile) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)", "cannot save a profile", err);
 	if (!s)
 		return ORR_SOFTWARE;
 	sqlite3_bind_int64(s, 1, run_id);
 	sqlite3_bind_text(s, 2, table, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, rows);
-	sqlite3_bind_text(s, 4, profile, -1, SQLITE_STATIC);
+	store_bind_id_or_null(s, 3, source_id);
+	sqlite3_bind_int64(s, 4, rows);
+	sqlite3_bind_text(s, 5, profile, -1, SQLITE_STATIC);
 	return store_step_done(st, s, "cannot save a profile", err);
 }
 
 enum orr_rc audit_profile_list(struct store *st, int64_t run_id, const char *table,
-			       json_t **out, char **err)
+			       int64_t source_id, json_t **out, char **err)
 {
 	sqlite3_stmt *s = store_stmt_or_err(st,
-		"SELECT table_name, rows, profile FROM audit_profiles WHERE run_id = ?1 "
-		"AND (?2 IS NULL OR table_name = ?2) ORDER BY rowid", "cannot read profiles", err);
+		"SELECT table_name, source_id, rows, profile FROM audit_profiles WHERE run_id = ?1 "
+		"AND (?2 IS NULL OR table_name = ?2) AND source_id IS ?3 ORDER BY id",
+		"cannot read profiles", err);
 	if (!s)
 		return ORR_SOFTWARE;
 	sqlite3_bind_int64(s, 1, run_id);
 	store_bind_text_or_null(s, 2, table);
+	store_bind_id_or_null(s, 3, source_id);
 	return store_rows_json(st, s, "cannot read profiles", out, err);
 }
 

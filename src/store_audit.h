@@ -35,11 +35,13 @@ typedef void (*audit_row_fn)(void *ctx, int ncols, const char *const *names,
 			     const struct prof_value *vals);
 enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
 		       char **err);
-enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table, long rows,
-			       const char *profile, char **err);
-/* A run's profiles: [{table_name, rows, profile}], one table or all. */
+/* source_id 0: the whole table. */
+enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table,
+			       int64_t source_id, long rows, const char *profile, char **err);
+/* A run's profiles: [{table_name, source_id, rows, profile}], one table or
+ * all; source_id 0: whole tables, else that source's. */
 enum orr_rc audit_profile_list(struct store *st, int64_t run_id, const char *table,
-			       json_t **out, char **err);
+			       int64_t source_id, json_t **out, char **err);
 
 /* A source's own freshness threshold (ORR_NOINPUT: no such source). */
 enum orr_rc audit_set_stale_after(struct store *st, int64_t source_id, int64_t stale_ms,

@@ -46,13 +46,17 @@ CREATE INDEX audit_checked_run ON audit_checked(run_id);
 
 -- The column profile of each table, per run: a JSON array with one object
 -- per column (see audit_profile.h for its keys).
+-- source_id NULL: the whole table; else the rows of that source (kept
+-- only when a table holds rows of more than one source).
 CREATE TABLE audit_profiles (
+	id         INTEGER PRIMARY KEY,
 	run_id     INTEGER NOT NULL REFERENCES audit_runs(id),
 	table_name TEXT NOT NULL,
+	source_id  INTEGER REFERENCES sources(id),
 	rows       INTEGER NOT NULL,
-	profile    TEXT NOT NULL CHECK (json_valid(profile)),
-	PRIMARY KEY (run_id, table_name)
+	profile    TEXT NOT NULL CHECK (json_valid(profile))
 );
+CREATE INDEX audit_profiles_run ON audit_profiles(run_id, table_name);
 
 -- How old a source's newest record may be before it is stale: per source,
 -- set with `orrery audit stale-after SOURCE DURATION`; other sources use

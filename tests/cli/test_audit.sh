@@ -1118,3 +1118,22 @@ test_freshness_threshold_per_source() {
 	run --db "$DB" audit stale-after "$sid" soon
 	assert_status 64
 }
+
+# A table holding rows of several sources gets a profile per source too,
+# each counting only that source's rows; a one-source table does not.
+test_profiles_per_source() {
+	ingest_ok "$FIX/shopify/apparel.csv" "$FIX/shopify/home-and-garden.csv"
+	run --db "$DB" audit
+	assert_status 0
+	for sid in $(sql "SELECT id FROM sources"); do
+		run --db "$DB" audit profile products --source "$sid" --format json
+		assert_status 0
+		printf '%s\n' "$OUT" >"$T/p.json"
+		assert_eq "$(sql "SELECT count(*) FROM products WHERE source_id = $sid")" "$(json_get "$T/p.json" '$[0].rows')" "rows of source $sid"
+	done
+	run --db "$DB" audit profile products --format json
+	printf '%s\n' "$OUT" >"$T/all.json"
+	assert_eq "$(sql "SELECT count(*) FROM products")" "$(json_get "$T/all.json" '$[0].rows')" "rows of the table"
+	run --db "$DB" audit profile categories --source 1
+	assert_status 66
+}
