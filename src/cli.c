@@ -55,6 +55,24 @@ static json_t *json_text_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+int cli_dispatch(struct cli *cli, const char *command, const struct cli_verb *verbs, size_t n)
+{
+	const char *v = cli->args.npos > 0 ? cli->args.pos[0] : verbs[0].name;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(verbs[i].name, v) == 0)
+			return verbs[i].run(cli);
+	char *names = xstrdup(verbs[0].name);
+	for (size_t i = 1; i < n; i++) {
+		char *more = xasprintf("%s, %s", names, verbs[i].name);
+		free(names);
+		names = more;
+	}
+	int rc = cli_fail(cli, ORR_USAGE,
+			  xasprintf("%s: unknown action \"%s\" (%s)", command, v, names));
+	free(names);
+	return rc;
+}
+
 int cli_open_read(struct cli *cli)
 {
 	return open_db(cli, DB_READ);

@@ -43,6 +43,17 @@ void cli_emit_json(struct cli *cli, json_t *j);
 /* A non-negative integer option value, or -1 when malformed. */
 long long cli_count(const char *s);
 
+/* Commands with actions ("jobs retry"): the first positional argument
+ * names the action, verbs[0] is the default; an unknown one is a usage
+ * error listing them all. */
+struct cli_verb {
+	const char *name;
+	int (*run)(struct cli *cli);
+};
+int cli_dispatch(struct cli *cli, const char *command, const struct cli_verb *verbs, size_t n);
+#define CLI_DISPATCH(cli, command, verbs) \
+	cli_dispatch((cli), (command), (verbs), sizeof(verbs) / sizeof *(verbs))
+
 /* For commands declared DB_NONE that open the database themselves: read
  * (missing or not an orrery database: 66) or write (migrated). */
 int cli_open_read(struct cli *cli);

@@ -14,11 +14,6 @@
 #include "store_task.h"
 #include "xalloc.h"
 
-static const char *verb(struct cli *cli, const char *fallback)
-{
-	return cli->args.npos > 0 ? cli->args.pos[0] : fallback;
-}
-
 /* --- jobs ------------------------------------------------------------------ */
 
 /* --state, --kind and --limit, checked; the id from pos[1] when given. */
@@ -241,23 +236,29 @@ static int jobs_enqueue_cmd(struct cli *cli)
 	return ORR_OK;
 }
 
+static int jobs_retry_cmd(struct cli *cli)
+{
+	return jobs_bulk_cmd(cli, JOBS_RETRY, "queued again");
+}
+
+static int jobs_cancel_cmd(struct cli *cli)
+{
+	return jobs_bulk_cmd(cli, JOBS_CANCEL, "cancelled");
+}
+
+static int jobs_kill_cmd(struct cli *cli)
+{
+	return jobs_bulk_cmd(cli, JOBS_KILL, "killed");
+}
+
 static int cmd_jobs(struct cli *cli)
 {
-	const char *v = verb(cli, "list");
-	if (strcmp(v, "list") == 0)
-		return jobs_list_cmd(cli);
-	if (strcmp(v, "show") == 0)
-		return jobs_show_cmd(cli);
-	if (strcmp(v, "retry") == 0)
-		return jobs_bulk_cmd(cli, JOBS_RETRY, "queued again");
-	if (strcmp(v, "cancel") == 0)
-		return jobs_bulk_cmd(cli, JOBS_CANCEL, "cancelled");
-	if (strcmp(v, "kill") == 0)
-		return jobs_bulk_cmd(cli, JOBS_KILL, "killed");
-	if (strcmp(v, "enqueue") == 0)
-		return jobs_enqueue_cmd(cli);
-	return cli_fail(cli, ORR_USAGE, xasprintf("jobs: unknown action \"%s\" (list, show ID, "
-						  "retry, cancel, kill, enqueue KIND)", v));
+	static const struct cli_verb verbs[] = {
+		{ "list", jobs_list_cmd },     { "show", jobs_show_cmd },
+		{ "retry", jobs_retry_cmd },   { "cancel", jobs_cancel_cmd },
+		{ "kill", jobs_kill_cmd },     { "enqueue", jobs_enqueue_cmd },
+	};
+	return CLI_DISPATCH(cli, "jobs", verbs);
 }
 
 /* --- run ------------------------------------------------------------------- */
@@ -371,13 +372,11 @@ static int tasks_done_cmd(struct cli *cli)
 
 static int cmd_tasks(struct cli *cli)
 {
-	const char *v = verb(cli, "list");
-	if (strcmp(v, "list") == 0)
-		return tasks_list_cmd(cli);
-	if (strcmp(v, "done") == 0)
-		return tasks_done_cmd(cli);
-	return cli_fail(cli, ORR_USAGE,
-			xasprintf("tasks: unknown action \"%s\" (list, done ID)", v));
+	static const struct cli_verb verbs[] = {
+		{ "list", tasks_list_cmd },
+		{ "done", tasks_done_cmd },
+	};
+	return CLI_DISPATCH(cli, "tasks", verbs);
 }
 
 /* --- emit ----------------------------------------------------------------- */

@@ -14,18 +14,6 @@
 #include "subsystem.h"
 #include "xalloc.h"
 
-/* The verb of a command with sub-commands: pos[0], or the default. */
-static const char *verb(struct cli *cli, const char *fallback)
-{
-	return cli->args.npos > 0 ? cli->args.pos[0] : fallback;
-}
-
-static int unknown_verb(struct cli *cli, const char *cmd, const char *verbs)
-{
-	return cli_fail(cli, ORR_USAGE,
-			xasprintf("%s: unknown action \"%s\" (%s)", cmd, verb(cli, ""), verbs));
-}
-
 /* --- subsystems ------------------------------------------------------------ */
 
 static json_t *string_list(const char *const *v)
@@ -216,14 +204,24 @@ static int subsystems_pause(struct cli *cli, bool paused)
 	return ORR_OK;
 }
 
+static int subsystems_pause_cmd(struct cli *cli)
+{
+	return subsystems_pause(cli, true);
+}
+
+static int subsystems_resume_cmd(struct cli *cli)
+{
+	return subsystems_pause(cli, false);
+}
+
 static int cmd_subsystems(struct cli *cli)
 {
-	const char *v = verb(cli, "list");
-	if (strcmp(v, "list") == 0)
-		return subsystems_list(cli);
-	if (strcmp(v, "pause") == 0 || strcmp(v, "resume") == 0)
-		return subsystems_pause(cli, strcmp(v, "pause") == 0);
-	return unknown_verb(cli, "subsystems", "list, pause NAME, resume NAME");
+	static const struct cli_verb verbs[] = {
+		{ "list", subsystems_list },
+		{ "pause", subsystems_pause_cmd },
+		{ "resume", subsystems_resume_cmd },
+	};
+	return CLI_DISPATCH(cli, "subsystems", verbs);
 }
 
 /* --- rules ----------------------------------------------------------------- */
@@ -438,16 +436,13 @@ static int rules_backtest(struct cli *cli)
 
 static int cmd_rules(struct cli *cli)
 {
-	const char *v = verb(cli, "list");
-	if (strcmp(v, "check") == 0)
-		return rules_check(cli);
-	if (strcmp(v, "list") == 0)
-		return rules_list(cli);
-	if (strcmp(v, "explain") == 0)
-		return rules_explain(cli);
-	if (strcmp(v, "backtest") == 0)
-		return rules_backtest(cli);
-	return unknown_verb(cli, "rules", "check, list, explain, backtest");
+	static const struct cli_verb verbs[] = {
+		{ "list", rules_list },
+		{ "check", rules_check },
+		{ "explain", rules_explain },
+		{ "backtest", rules_backtest },
+	};
+	return CLI_DISPATCH(cli, "rules", verbs);
 }
 
 /* --- approvals ------------------------------------------------------------- */
@@ -558,16 +553,25 @@ static int approvals_decide_cmd(struct cli *cli, bool approve)
 	return worst;
 }
 
+static int approvals_approve_cmd(struct cli *cli)
+{
+	return approvals_decide_cmd(cli, true);
+}
+
+static int approvals_reject_cmd(struct cli *cli)
+{
+	return approvals_decide_cmd(cli, false);
+}
+
 static int cmd_approvals(struct cli *cli)
 {
-	const char *v = verb(cli, "list");
-	if (strcmp(v, "list") == 0)
-		return approvals_list(cli);
-	if (strcmp(v, "show") == 0)
-		return approvals_show(cli);
-	if (strcmp(v, "approve") == 0 || strcmp(v, "reject") == 0)
-		return approvals_decide_cmd(cli, strcmp(v, "approve") == 0);
-	return unknown_verb(cli, "approvals", "list, show ID, approve ID, reject ID");
+	static const struct cli_verb verbs[] = {
+		{ "list", approvals_list },
+		{ "show", approvals_show },
+		{ "approve", approvals_approve_cmd },
+		{ "reject", approvals_reject_cmd },
+	};
+	return CLI_DISPATCH(cli, "approvals", verbs);
 }
 
 /* --- the table ------------------------------------------------------------- */
