@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit_profile.h"
+#include "audit_user.h"
 #include "store.h"
 #include "store_audit.h"
 #include "store_event.h"
@@ -68,17 +69,19 @@ static json_t *score_run(json_t *checked_rows, double *overall)
 	size_t i;
 	json_t *r;
 	json_array_foreach(checked_rows, i, r) {
-		const struct audit_check *c =
-			check_named(json_string_value(json_object_get(r, "check_name")));
-		if (!c)
+		const char *name = json_string_value(json_object_get(r, "check_name"));
+		const struct audit_check *c = check_named(name);
+		char user_table[128];
+		const char *dimension = c ? c->dimension : NULL, *table = c ? c->table : user_table;
+		if (!c && !audit_user_check_info(name, user_table, sizeof user_table, &dimension))
 			continue;
 		json_int_t checked = json_integer_value(json_object_get(r, "checked"));
 		json_int_t failing = json_integer_value(json_object_get(r, "failing"));
 		json_t *src = json_object_get(r, "source_id");
 		char key[32];
 		snprintf(key, sizeof key, "%lld", (long long)json_integer_value(src));
-		tally(dims, c->dimension, checked, failing);
-		tally(tables, c->table, checked, failing);
+		tally(dims, dimension, checked, failing);
+		tally(tables, table, checked, failing);
 		tally(sources, json_is_integer(src) ? key : "none", checked, failing);
 	}
 	json_t *out = json_pack("{sososo}", "dimensions", to_scores(dims, overall), "tables",
@@ -138,6 +141,49 @@ static enum orr_rc run_checks(struct store *st, int64_t run_id, int64_t now,
 		if (o->progress)
 			o->progress(o->progress_ctx, (int)i + 1, (int)n, all[i].name);
 	}
+	return rc;
+}
+
+/* --- the operator's checks ------------------------------------------------- */
+
+static enum orr_rc run_user_doc(struct store *st, int64_t run_id, json_t *doc, const char *file,
+				char **err)
+{
+	struct user_checks *u = NULL;
+	enum orr_rc rc = audit_user_parse(st, doc, file, &u, err);
+	if (rc == ORR_OK)
+		rc = audit_user_run(st, run_id, u, err);
+	audit_user_free(u);
+	return rc;
+}
+
+/* The given file's checks (kept first when accepted) and every accepted
+ * file's; a file given again runs once, with what it holds now. */
+static enum orr_rc run_user_checks(struct store *st, int64_t run_id, int64_t now,
+				   const struct audit_options *o, char **err)
+{
+	enum orr_rc rc = ORR_OK;
+	if (o->checks) {
+		char *text = json_dumps(o->checks, JSON_COMPACT);
+		rc = run_user_doc(st, run_id, o->checks, o->checks_file, err);
+		if (rc == ORR_OK && o->accept)
+			rc = audit_user_checks_save(st, o->checks_file, text, now, err);
+		free(text);
+	}
+	json_t *accepted = NULL;
+	if (rc == ORR_OK)
+		rc = audit_user_checks_list(st, &accepted, err);
+	size_t i;
+	json_t *a;
+	json_array_foreach(accepted, i, a) {
+		const char *file = json_string_value(json_object_get(a, "file"));
+		if (rc != ORR_OK || (o->checks && strcmp(file, o->checks_file) == 0))
+			continue;
+		json_t *doc = json_loads(json_string_value(json_object_get(a, "checks")), 0, NULL);
+		rc = run_user_doc(st, run_id, doc, file, err);
+		json_decref(doc);
+	}
+	json_decref(accepted);
 	return rc;
 }
 
@@ -275,6 +321,8 @@ enum orr_rc audit_run(struct store *st, const struct clock *clock, const struct 
 	rc = audit_run_open(st, now, o->job_id, run_id, err);
 	if (rc == ORR_OK)
 		rc = run_checks(st, *run_id, now, o, err);
+	if (rc == ORR_OK)
+		rc = run_user_checks(st, *run_id, now, o, err);
 	if (rc == ORR_OK)
 		rc = profile_tables(st, *run_id, err);
 	if (rc == ORR_OK)

@@ -5,6 +5,7 @@
 #define ORR_AUDIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -18,6 +19,11 @@ struct audit_options {
 	/* called after each check, e.g. for a progress line */
 	void (*progress)(void *ctx, int done, int total, const char *check);
 	void *progress_ctx;
+	/* the operator's checks of a file ({"checks": [...]}, audit_user.h), or
+	 * NULL; accept: keep them, so every later run runs them too */
+	json_t *checks;
+	const char *checks_file;
+	bool accept;
 };
 
 #define AUDIT_STALE_DEFAULT_MS (7LL * 24 * 3600 * 1000)

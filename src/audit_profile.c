@@ -1061,9 +1061,10 @@ static json_t *key_json(const char *s, uint32_t len, uint8_t type)
 	return json_text(s, kept_len(len), len > PROF_KEEP);
 }
 
-static json_t *shape_json(const char *s, size_t n)
+/* A shape as shown: bad bytes as U+FFFD, a cut as "...".  buf holds at
+ * least PROF_SHAPE_MAX * 3 + 4 bytes. */
+static size_t shape_render(const char *s, size_t n, char *buf)
 {
-	char buf[PROF_SHAPE_MAX * 3 + 4];
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == SHAPE_BAD || s[i] == SHAPE_CUT) {
@@ -1073,7 +1074,39 @@ static json_t *shape_json(const char *s, size_t n)
 			buf[o++] = s[i];
 		}
 	}
-	return json_stringn(buf, o);
+	buf[o] = '\0';
+	return o;
+}
+
+static json_t *shape_json(const char *s, size_t n)
+{
+	char buf[PROF_SHAPE_BUF];
+	return json_stringn(buf, shape_render(s, n, buf));
+}
+
+size_t profile_shape(const char *s, size_t len, char *out, size_t outsize)
+{
+	struct scan sc;
+	char buf[PROF_SHAPE_BUF];
+	scan_text(s ? s : "", s ? len : 0, &sc);
+	size_t n = shape_render(sc.shape, sc.nshape, buf);
+	if (outsize)
+		snprintf(out, outsize, "%s", buf);
+	return n;
+}
+
+size_t profile_text_form(const struct prof_value *v, char *buf, size_t size)
+{
+	char tmp[40];
+	size_t n = 0;
+	if (v->type == PROF_INT)
+		n = fmt_int(tmp, v->i);
+	else if (v->type == PROF_REAL)
+		n = fmt_real(tmp, sizeof tmp, v->r == 0 ? 0.0 : v->r);
+	tmp[n] = '\0';
+	if (size)
+		snprintf(buf, size, "%s", tmp);
+	return n;
 }
 
 static json_t *share(uint64_t part, uint64_t whole)

@@ -106,4 +106,13 @@ void profiler_add_row(struct profiler *p, const struct prof_value *vals);
 json_t *profiler_result(const struct profiler *p);
 void profiler_free(struct profiler *p);
 
+/* Bytes a shown shape may take, NUL included. */
+#define PROF_SHAPE_BUF (PROF_SHAPE_MAX * 3 + 4)
+/* The shape of a text as "pattern" shows it, NUL-terminated into out
+ * (cut to outsize); returns its length in bytes.  s NULL: the empty text. */
+size_t profile_shape(const char *s, size_t len, char *out, size_t outsize);
+/* The text form of a number (PROF_INT or PROF_REAL) as the profile shows
+ * it, NUL-terminated into buf; returns its length.  Other types: "". */
+size_t profile_text_form(const struct prof_value *v, char *buf, size_t size);
+
 #endif

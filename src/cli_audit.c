@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_user.h"
 #include "cli_internal.h"
 #include "clock.h"
 #include "rules.h"
@@ -139,6 +140,26 @@ static int print_report(struct cli *cli, int64_t run_id)
 	return ORR_OK;
 }
 
+/* --checks FILE as JSON into o; ORR_OK when absent. */
+static int load_checks(struct cli *cli, struct audit_options *o)
+{
+	const char *file = cli_args_get(&cli->args, "checks");
+	if (!file)
+		return cli_args_get(&cli->args, "accept")
+			? cli_fail(cli, ORR_USAGE, xstrdup("audit: --accept goes with --checks FILE"))
+			: ORR_OK;
+	if (access(file, R_OK) != 0)
+		return cli_fail(cli, ORR_NOINPUT, xasprintf("%s: cannot read the checks file", file));
+	json_error_t jerr;
+	o->checks = json_load_file(file, 0, &jerr);
+	if (!o->checks)
+		return cli_fail(cli, ORR_DATAERR, xasprintf("%s: not JSON: %s (line %d)", file,
+							     jerr.text, jerr.line));
+	o->checks_file = file;
+	o->accept = cli_args_get(&cli->args, "accept") != NULL;
+	return ORR_OK;
+}
+
 static int audit_run_cmd(struct cli *cli)
 {
 	const char *stale = cli_args_get(&cli->args, "stale-after");
@@ -149,14 +170,20 @@ static int audit_run_cmd(struct cli *cli)
 							 "such as 7d or 12h"));
 	if (fail_under(cli) < -1)
 		return cli_fail(cli, ORR_USAGE, xstrdup("audit: --fail-under takes a score such as 90 or 87.5"));
-	int rc = cli_open_write(cli);
-	if (rc != ORR_OK)
+	int rc = load_checks(cli, &o);
+	if (rc == ORR_OK)
+		rc = cli_open_write(cli);
+	if (rc != ORR_OK) {
+		json_decref(o.checks);
 		return rc;
+	}
 	if (isatty(STDERR_FILENO))
 		o.progress = show_progress;
 	int64_t run_id = 0;
 	char *err = NULL;
-	if ((rc = audit_run(cli->st, &clock_system, &o, &run_id, &err)) != ORR_OK)
+	rc = audit_run(cli->st, &clock_system, &o, &run_id, &err);
+	json_decref(o.checks);
+	if (rc != ORR_OK)
 		return cli_fail(cli, rc, err);
 	return print_report(cli, run_id);
 }
@@ -293,6 +320,50 @@ static int audit_profile_cmd(struct cli *cli)
 	return ORR_OK;
 }
 
+static int audit_suggest_cmd(struct cli *cli)
+{
+	long long run = cli_number(cli, "run", 0);
+	if (run < 0)
+		return ORR_USAGE;
+	if (run == 0 && (run = audit_latest_run(cli->st)) == 0)
+		return cli_fail(cli, ORR_NOINPUT, xstrdup("no audit has run yet (orrery audit)"));
+	json_t *profiles = NULL;
+	char *err = NULL;
+	int rc = audit_profile_list(cli->st, run, NULL, 0, &profiles, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	cli_emit_json(cli, audit_user_suggest(profiles));
+	json_decref(profiles);
+	return ORR_OK;
+}
+
+static int audit_checks_cmd(struct cli *cli)
+{
+	json_t *accepted = NULL;
+	char *err = NULL;
+	int rc = audit_user_checks_list(cli->st, &accepted, &err);
+	if (rc != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (cli->json) {
+		cli_emit_json(cli, accepted);
+		return ORR_OK;
+	}
+	size_t i;
+	json_t *a;
+	json_array_foreach(accepted, i, a) {
+		char when[CLOCK_TEXT_LEN];
+		clock_format(int_of(a, "accepted_at"), when);
+		json_t *doc = json_loads(text_of(a, "checks"), 0, NULL);
+		fprintf(cli->out, "%4lld  %s  %zu checks  accepted %s\n", int_of(a, "id"),
+			text_of(a, "file"), json_array_size(json_object_get(doc, "checks")), when);
+		json_decref(doc);
+	}
+	if (json_array_size(accepted) == 0)
+		fprintf(cli->out, "no accepted checks (orrery audit --checks FILE --accept)\n");
+	json_decref(accepted);
+	return ORR_OK;
+}
+
 static int audit_stale_cmd(struct cli *cli)
 {
 	long long id = cli_id_arg(cli, 1, "source");
@@ -331,14 +402,19 @@ static int cmd_audit(struct cli *cli)
 		return audit_history_cmd(cli);
 	if (strcmp(v, "profile") == 0)
 		return audit_profile_cmd(cli);
+	if (strcmp(v, "suggest") == 0)
+		return audit_suggest_cmd(cli);
+	if (strcmp(v, "checks") == 0)
+		return audit_checks_cmd(cli);
 	return cli_fail(cli, ORR_USAGE, xasprintf("audit: unknown action \"%s\" (run, show [RUN], "
-						  "rows FINDING, history, profile [TABLE], stale-after SOURCE D)", v));
+						  "rows FINDING, history, profile [TABLE], suggest, checks, "
+						  "stale-after SOURCE D)", v));
 }
 
 const struct cli_command cli_audit_commands[] = {
 	{ "audit",
-	  "audit [run|show [RUN]|rows FINDING|history|profile [TABLE]|stale-after SOURCE D] "
-	  "[--stale-after 7d] "
+	  "audit [run|show [RUN]|rows FINDING|history|profile [TABLE]|suggest|checks|"
+	  "stale-after SOURCE D] [--checks FILE [--accept]] [--stale-after 7d] "
 	  "[--fail-under SCORE] [--run N] [--limit N] [--offset N] [--format text|json|md]",
 	  "audit data quality: findings, every failing row, scores, history",
 	  "run (the default)   run every check over the whole database and print the\n"
@@ -351,15 +427,21 @@ const struct cli_command cli_audit_commands[] = {
 	  "                    min, max, mean, stddev, top values, lengths, inferred type\n"
 	  "                    and shape pattern; of the latest run or --run N;\n"
 	  "                    --source ID: that source's rows only\n"
+	  "suggest             checks proposed from the profiles of the latest run (or\n"
+	  "                    --run N), as JSON for --checks\n"
+	  "checks              the accepted checks files\n"
 	  "stale-after SOURCE D  this source is stale when its newest record is older\n"
 	  "                    than D (36h, 30d); other sources use --stale-after\n\n"
+	  "  --checks FILE     also run the checks of FILE ({\"checks\": [...]}, as suggest\n"
+	  "                    prints): not_null, unique, range, in, pattern\n"
+	  "  --accept          keep them: every later run and audit.run job runs them too\n"
 	  "  --stale-after D   a source whose newest record is older is stale (default 7d)\n"
 	  "  --fail-under S    exit 1 when the overall score is below S (for scripts)\n"
 	  "  --format md       a report to hand to a manager\n"
 	  "Findings do not make the exit status non-zero; --fail-under does.",
 	  DB_NONE,
 	  { { "stale-after", true, NULL }, { "fail-under", true, NULL }, { "run", true, NULL },
-	    { "source", true, NULL },
+	    { "source", true, NULL }, { "checks", true, NULL }, { "accept", false, NULL },
 	    { "limit", true, NULL },
 	    { "offset", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_audit },

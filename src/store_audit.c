@@ -378,6 +378,27 @@ enum orr_rc audit_run_check(struct store *st, int64_t run_id, const struct audit
 	return rc;
 }
 
+/* A check computed in C rather than by its SQL: the same rows as
+ * audit_run_check leaves, from the caller's counts. */
+enum orr_rc audit_record_computed(struct store *st, int64_t run_id, const struct audit_check *c,
+				  const struct audit_row *rows, size_t nrows,
+				  const struct audit_source_count *per, size_t nper, char **err)
+{
+	int64_t finding = 0;
+	long checked = 0;
+	enum orr_rc rc = open_finding(st, run_id, c, &finding, err);
+	for (size_t i = 0; i < nrows && rc == ORR_OK; i++)
+		rc = add_row(st, finding, rows[i].id, rows[i].source_id != 0, rows[i].source_id, err);
+	for (size_t i = 0; i < nper && rc == ORR_OK; i++) {
+		checked += per[i].checked;
+		rc = record_checked(st, run_id, c->name, per[i].source_id, per[i].source_id != 0,
+				    per[i].checked, per[i].failing, err);
+	}
+	if (rc == ORR_OK)
+		rc = settle_finding(st, finding, (long)nrows, checked, err);
+	return rc;
+}
+
 enum orr_rc audit_run_close(struct store *st, int64_t run_id, double score, const char *scores,
 			    int64_t now, char **err)
 {
@@ -617,4 +638,50 @@ enum orr_rc audit_set_stale_after(struct store *st, int64_t source_id, int64_t s
 	sqlite3_bind_int64(s, 1, source_id);
 	sqlite3_bind_int64(s, 2, stale_ms);
 	return store_step_done(st, s, "cannot set the freshness threshold", err);
+}
+
+/* --- user checks ----------------------------------------------------------- */
+
+enum orr_rc audit_columns(struct store *st, const char *table, json_t **out, char **err)
+{
+	const char *sql = NULL;
+	for (size_t i = 0; i < NSCANS && !sql; i++)
+		if (strcmp(scans[i].table, table) == 0)
+			sql = scans[i].sql;
+	if (!sql) {
+		*err = xasprintf("no table \"%s\" to audit", table);
+		return ORR_USAGE;
+	}
+	sqlite3_stmt *s = store_stmt_or_err(st, sql, table, err);
+	if (!s)
+		return ORR_SOFTWARE;
+	*out = json_array();
+	for (int i = 0; i < sqlite3_column_count(s); i++)
+		json_array_append_new(*out, json_string(sqlite3_column_name(s, i)));
+	return ORR_OK;
+}
+
+enum orr_rc audit_user_checks_save(struct store *st, const char *file, const char *checks,
+				   int64_t now, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"INSERT INTO audit_user_checks (file, checks, accepted_at) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (file) DO UPDATE SET checks = excluded.checks, "
+		"accepted_at = excluded.accepted_at", "cannot accept the checks", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, checks, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	return store_step_done(st, s, "cannot accept the checks", err);
+}
+
+enum orr_rc audit_user_checks_list(struct store *st, json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT id, file, checks, accepted_at FROM audit_user_checks ORDER BY id",
+		"cannot read the accepted checks", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	return store_rows_json(st, s, "cannot read the accepted checks", out, err);
 }

@@ -23,6 +23,21 @@ enum orr_rc audit_run_open(struct store *st, int64_t now, int64_t job_id, int64_
  * *checked are the totals. */
 enum orr_rc audit_run_check(struct store *st, int64_t run_id, const struct audit_check *c,
 			    int64_t now, int64_t stale_ms, long *failing, long *checked, char **err);
+/* A failing row of a check computed in C (source_id 0: none). */
+struct audit_row {
+	int64_t id, source_id;
+};
+/* Rows one source had checked and failing (source_id 0: none). */
+struct audit_source_count {
+	int64_t source_id;
+	long checked, failing;
+};
+/* Record a check computed in C (c->rows_sql unused) into run_id: its
+ * finding (kept only when rows fail), every failing row and the counts
+ * per source, as audit_run_check does for a SQL check. */
+enum orr_rc audit_record_computed(struct store *st, int64_t run_id, const struct audit_check *c,
+				  const struct audit_row *rows, size_t nrows,
+				  const struct audit_source_count *per, size_t nper, char **err);
 enum orr_rc audit_run_close(struct store *st, int64_t run_id, double score, const char *scores,
 			    int64_t now, char **err);
 
@@ -35,6 +50,9 @@ typedef void (*audit_row_fn)(void *ctx, int ncols, const char *const *names,
 			     const struct prof_value *vals);
 enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
 		       char **err);
+/* The column names of a table (one of audit_profiled_tables), in the
+ * order audit_scan gives them; ORR_USAGE for any other table. */
+enum orr_rc audit_columns(struct store *st, const char *table, json_t **out, char **err);
 /* source_id 0: the whole table. */
 enum orr_rc audit_profile_save(struct store *st, int64_t run_id, const char *table,
 			       int64_t source_id, long rows, const char *profile, char **err);
@@ -63,5 +81,12 @@ enum orr_rc audit_rows_list(struct store *st, int64_t finding_id, long limit, lo
 			    json_t **out, char **err);
 /* Runs, newest first, with their scores. */
 enum orr_rc audit_history_list(struct store *st, long limit, json_t **out, char **err);
+
+/* Accept a checks document (JSON text) of a file: replaces what that file
+ * had accepted before. */
+enum orr_rc audit_user_checks_save(struct store *st, const char *file, const char *checks,
+				   int64_t now, char **err);
+/* Accepted checks: [{id, file, checks (JSON text), accepted_at}], oldest first. */
+enum orr_rc audit_user_checks_list(struct store *st, json_t **out, char **err);
 
 #endif

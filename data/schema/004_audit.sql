@@ -65,3 +65,13 @@ CREATE TABLE audit_freshness (
 	source_id INTEGER PRIMARY KEY REFERENCES sources(id),
 	stale_ms  INTEGER NOT NULL CHECK (stale_ms > 0)
 );
+
+-- Accepted user checks (`orrery audit --checks FILE --accept`): every later
+-- run, by hand or as an audit.run job, runs them too.  One row per file;
+-- accepting the same file again replaces its checks.
+CREATE TABLE audit_user_checks (
+	id          INTEGER PRIMARY KEY,
+	file        TEXT NOT NULL UNIQUE,
+	checks      TEXT NOT NULL CHECK (json_valid(checks)), -- {"checks": [...]}
+	accepted_at INTEGER NOT NULL
+);

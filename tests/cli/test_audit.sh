@@ -1137,3 +1137,156 @@ test_profiles_per_source() {
 	run --db "$DB" audit profile categories --source 1
 	assert_status 66
 }
+
+# --- the operator's checks ---------------------------------------------------
+
+# The suggestion of TABLE.COLUMN:CHECK in $T/s.json (FIELD, or the check
+# itself when FIELD is empty); NULL when there is none.
+au_sug() {
+	json_sql "$T/s.json" "(SELECT json_extract(value, '\$${4:+.$4}') FROM json_each(j, '\$.checks') WHERE json_extract(value, '\$.table') = '$1' AND json_extract(value, '\$.column') = '$2' AND json_extract(value, '\$.check') = '$3')"
+}
+
+au_suggest_retail() {
+	init_db
+	ingest_ok "$FIX/$R"
+	run --db "$DB" audit
+	assert_status 0
+	run --db "$DB" audit suggest
+	assert_status 0
+	printf '%s\n' "$OUT" >"$T/s.json"
+	assert_json_valid "$T/s.json"
+}
+
+# Each suggestion agrees with a query of our own over the same rows.
+test_suggest_agrees_with_the_data() {
+	au_suggest_retail
+	assert_eq 0 "$(sql "SELECT count(*) FROM order_lines WHERE quantity IS NULL")" "quantity has no nulls"
+	[ "$(au_sug order_lines quantity not_null)" != NULL ] || fail "no not_null suggested for order_lines.quantity"
+	assert_eq "$(sql "SELECT count(*) FROM orders")" "$(sql "SELECT count(DISTINCT key) FROM orders WHERE key IS NOT NULL")" "order keys are distinct"
+	[ "$(au_sug orders key unique)" != NULL ] || fail "no unique suggested for orders.key"
+	assert_eq "$(sql "SELECT min(quantity) || '|' || max(quantity) FROM order_lines")" \
+		"$(au_sug order_lines quantity range min)|$(au_sug order_lines quantity range max)" "range of order_lines.quantity"
+	assert_eq "$(sql "SELECT json_group_array(currency) FROM (SELECT DISTINCT currency FROM orders)")" \
+		"$(au_sug orders currency in values)" "values of orders.currency"
+	assert_eq 0 "$(sql "SELECT count(*) FROM orders WHERE currency NOT GLOB '[A-Z][A-Z][A-Z]'")" "currencies are three letters"
+	assert_eq AAA "$(au_sug orders currency pattern pattern)" "pattern of orders.currency"
+	# nothing proposed for the keys, nor a unique for a repeated value
+	assert_eq NULL "$(au_sug orders id not_null)" "no check of id"
+	assert_eq NULL "$(au_sug orders source_id not_null)" "no check of source_id"
+	[ "$(sql "SELECT count(*) - count(DISTINCT sku) FROM order_lines")" -gt 0 ] || fail "skus repeat"
+	assert_eq NULL "$(au_sug order_lines sku unique)" "no unique for a repeated sku"
+}
+
+# What suggest proposes holds on the data it came from.
+test_suggest_round_trip_has_no_failures() {
+	au_suggest_retail
+	[ "$(json_sql "$T/s.json" "json_array_length(j, '\$.checks')")" -gt 10 ] || fail "few suggestions"
+	au_audit --checks "$T/s.json"
+	assert_eq 0 "$(json_sql "$T/a.json" "(SELECT count(*) FROM json_each(j, '\$.findings') WHERE json_extract(value, '\$.check_name') LIKE 'user:%')")" "findings of suggested checks"
+	assert_eq "$(json_sql "$T/s.json" "json_array_length(j, '\$.checks')")" \
+		"$(sql "SELECT count(DISTINCT check_name) FROM audit_checked WHERE run_id = (SELECT max(id) FROM audit_runs) AND check_name LIKE 'user:%'")" "every suggested check ran"
+}
+
+au_write_checks() {
+	cat >"$T/checks.json" <<'JSON'
+{"checks": [
+  {"table": "products", "column": "description", "check": "not_null"},
+  {"table": "order_lines", "column": "quantity", "check": "range", "min": 1, "max": 10},
+  {"table": "orders", "column": "country", "check": "in", "values": ["United Kingdom", "France"]},
+  {"table": "order_lines", "column": "sku", "check": "pattern", "pattern": "99999"},
+  {"table": "order_lines", "column": "sku", "check": "unique"}
+]}
+JSON
+}
+
+# au_user_expect CHECK SQL: the finding of CHECK lists exactly SQL's ids.
+au_user_expect() {
+	au_want=$(sql "$2" | sort -n)
+	[ -n "$au_want" ] || fail "$1: the test expects failing rows"
+	assert_eq "$(printf '%s\n' "$au_want" | grep -c .)" "$(au_f "$1" failing)" "failing rows of $1"
+	assert_eq "$au_want" "$(au_rows_of "$1")" "rows of $1"
+	assert_eq warning "$(au_f "$1" severity)" "severity of $1"
+}
+
+au_expect_checks_file() {
+	au_user_expect user:products.description:not_null \
+		"SELECT id FROM products WHERE description IS NULL OR trim(description, ' ' || char(9, 10, 11, 12, 13)) = ''"
+	au_user_expect user:order_lines.quantity:range \
+		"SELECT id FROM order_lines WHERE quantity IS NOT NULL AND (typeof(quantity) NOT IN ('integer', 'real') OR quantity < 1 OR quantity > 10)"
+	au_user_expect user:orders.country:in \
+		"SELECT id FROM orders WHERE country IS NOT NULL AND country NOT IN ('United Kingdom', 'France')"
+	au_user_expect user:order_lines.sku:pattern \
+		"SELECT id FROM order_lines WHERE trim(sku, ' ') <> '' AND NOT (length(sku) = 5 AND sku GLOB '[0-9][0-9][0-9][0-9][0-9]')"
+	au_user_expect user:order_lines.sku:unique \
+		"SELECT id FROM (SELECT id, sku, count(*) OVER (PARTITION BY sku) AS n FROM order_lines) WHERE sku IS NOT NULL AND n > 1"
+}
+
+test_checks_file_finds_every_failing_row() {
+	init_db
+	ingest_ok "$FIX/$R"
+	au_write_checks
+	au_audit --checks "$T/checks.json"
+	au_expect_checks_file
+	assert_eq completeness "$(au_f user:products.description:not_null dimension)" "dimension of not_null"
+	assert_eq uniqueness "$(au_f user:order_lines.sku:unique dimension)" "dimension of unique"
+	assert_eq validity "$(au_f user:orders.country:in dimension)" "dimension of in"
+	assert_eq "products.description is null or blank (checks.json)" "$(au_f user:products.description:not_null message)" "message"
+	# every row of the table is checked, per source, so the scores count them
+	assert_eq "$(sql "SELECT count(*) FROM order_lines")" "$(au_checked user:order_lines.quantity:range)" "rows checked by the range"
+	assert_sql "SELECT count(*) FROM audit_checked WHERE run_id = (SELECT max(id) FROM audit_runs) AND check_name = 'user:order_lines.sku:unique' AND source_id IS NULL" 0
+	# the checks file is not kept without --accept
+	run --db "$DB" audit --format json
+	printf '%s\n' "$OUT" >"$T/a.json"
+	assert_eq NULL "$(au_f user:orders.country:in id)" "not run again without --accept"
+}
+
+test_bad_checks_files_are_refused() {
+	init_db
+	ingest_ok "$FIX/$R"
+	printf '{"checks": [{"table": "orders", "column": "country", "check": "not_null"}, {"table": "orders", "column": "nope", "check": "not_null"}]}\n' >"$T/col.json"
+	printf '{"checks": [{"table": "order_lines", "column": "quantity", "check": "range", "min": "1", "max": 10}]}\n' >"$T/type.json"
+	printf '{"checks": [{"table": "orders", "column": "country", "check": "in", "values": [' >"$T/broken.json"
+	printf '{"checks": [{"table": "nope", "column": "country", "check": "not_null"}]}\n' >"$T/table.json"
+	printf '{"checks": [{"table": "orders", "column": "country", "check": "sometimes"}]}\n' >"$T/kind.json"
+	for f in col type broken table kind; do
+		run --db "$DB" audit --checks "$T/$f.json" --accept
+		assert_status 65
+		assert_err_contains "$T/$f.json: "
+		assert_sql "SELECT count(*) FROM audit_runs" 0
+		assert_sql "SELECT count(*) FROM audit_user_checks" 0
+	done
+	run --db "$DB" audit --checks "$T/col.json"
+	assert_err_contains "checks[1]: unknown column \"nope\""
+	run --db "$DB" audit --checks "$T/type.json"
+	assert_err_contains "checks[0]: range needs numbers"
+	run --db "$DB" audit --accept
+	assert_status 64
+}
+
+# Accepted checks run again in every later audit, by hand or as a job.
+test_accepted_checks_run_again() {
+	init_db
+	ingest_ok "$FIX/$R"
+	au_write_checks
+	run --db "$DB" audit --checks "$T/checks.json" --accept
+	assert_status 0
+	run --db "$DB" audit checks
+	assert_status 0
+	assert_out_contains "$T/checks.json  5 checks"
+	au_audit
+	au_expect_checks_file
+	# accepting the file again replaces its checks
+	printf '{"checks": [{"table": "orders", "column": "country", "check": "in", "values": ["France"]}]}\n' >"$T/checks.json"
+	run --db "$DB" audit --checks "$T/checks.json" --accept
+	assert_status 0
+	assert_sql "SELECT count(*) FROM audit_user_checks" 1
+	ingest_ok "$FIX/shopify/apparel.csv"
+	run --db "$DB" run --until-idle --max-seconds 60
+	assert_status 0
+	# the newest run is the job's after the last ingest (each ingest enqueued one)
+	au_job_run="(SELECT max(id) FROM audit_runs WHERE job_id IS NOT NULL)"
+	assert_sql "SELECT max(id) FROM audit_runs" "$(sql "SELECT $au_job_run")"
+	assert_sql "SELECT failing FROM audit_findings WHERE run_id = $au_job_run AND check_name = 'user:orders.country:in'" \
+		"$(sql "SELECT count(*) FROM orders WHERE country IS NOT NULL AND country <> 'France'")"
+	assert_sql "SELECT count(*) FROM audit_findings WHERE run_id = $au_job_run AND check_name = 'user:order_lines.sku:unique'" 0
+}
