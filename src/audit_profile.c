@@ -160,38 +160,6 @@ static uint32_t clamp32(size_t len)
 
 /* ---- UTF-8 --------------------------------------------------------------- */
 
-/* Length of the valid sequence at s (lead byte >= 0x80), 0 if invalid or
- * cut short.  The rules of utf8.c (whose copy is static): no overlongs,
- * surrogates or code points above U+10FFFF. */
-static size_t seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned char b = s[0], lo = 0x80, hi = 0xBF;
-	size_t n;
-
-	if (b >= 0xC2 && b <= 0xDF)
-		n = 2;
-	else if (b >= 0xE0 && b <= 0xEF)
-		n = 3;
-	else if (b >= 0xF0 && b <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (b == 0xE0)
-		lo = 0xA0;
-	else if (b == 0xED)
-		hi = 0x9F;
-	else if (b == 0xF0)
-		lo = 0x90;
-	else if (b == 0xF4)
-		hi = 0x8F;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* A kept prefix may end inside a character; drop that partial character so
  * it is not shown as U+FFFD. */
 static size_t trim_partial(const char *str, size_t len)
@@ -829,7 +797,7 @@ static void scan_text(const char *str, size_t len, struct scan *sc)
 			ch = shape_ascii(s[i]);
 			blank = blank && is_space(s[i]);
 		} else {
-			step = seq_len(s + i, len - i);
+			step = utf8_seq_len(s + i, len - i);
 			ch = step ? 'A' : SHAPE_BAD; /* no Unicode tables: non-ASCII is a letter */
 			step += !step;
 			blank = false;

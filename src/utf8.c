@@ -9,7 +9,7 @@
 /* Length of the valid multibyte sequence starting at s[0] (lead >= 0x80),
  * or 0 when it is invalid or cut short by the end of the input.  The
  * second-byte ranges are what exclude overlongs, surrogates and > U+10FFFF. */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
 	unsigned char b = s[0], lo = 0x80, hi = 0xBF;
 	size_t n, i;

@@ -17,4 +17,8 @@ size_t utf8_encode(unsigned cp, char *out);
 unsigned latin1_to_cp(unsigned char b);
 unsigned cp1252_to_cp(unsigned char b);
 
+/* Bytes of the well-formed multi-byte UTF-8 sequence at s (2-4), or 0 when
+ * it is invalid or cut short by avail.  ASCII bytes are the caller's. */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
+
 #endif
