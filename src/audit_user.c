@@ -80,9 +80,10 @@ static bool has_column(json_t *names, const char *column)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(names, i, v)
+	json_array_foreach(names, i, v) {
 		if (strcmp(json_string_value(v), column) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -116,13 +117,15 @@ static const char *parse_fields(struct check *c, json_t *o)
 	case K_IN:
 		if (!json_is_array(json_object_get(o, "values")))
 			return "in needs an array \"values\"";
-		json_array_foreach(json_object_get(o, "values"), i, v)
+		json_array_foreach(json_object_get(o, "values"), i, v) {
 			if (!json_is_string(v) && !json_is_number(v))
 				return "\"values\" holds strings and numbers only";
+		}
 		c->nvalues = json_array_size(json_object_get(o, "values"));
 		c->values = xcalloc(c->nvalues + 1, sizeof *c->values);
-		json_array_foreach(json_object_get(o, "values"), i, v)
+		json_array_foreach(json_object_get(o, "values"), i, v) {
 			c->values[i] = value_text(v);
+		}
 		return NULL;
 	case K_PATTERN:
 		if (!json_is_string(json_object_get(o, "pattern")))
@@ -528,8 +531,9 @@ static json_t *top_values(json_t *col)
 	json_t *values = json_array();
 	size_t i;
 	json_t *t;
-	json_array_foreach(json_object_get(col, "top"), i, t)
+	json_array_foreach(json_object_get(col, "top"), i, t) {
 		json_array_append(values, json_object_get(t, "value"));
+	}
 	return values;
 }
 
@@ -580,9 +584,10 @@ json_t *audit_user_suggest(json_t *profiles)
 		json_t *profile = json_object_get(t, "profile");
 		json_t *parsed = json_is_string(profile)
 			? json_loads(json_string_value(profile), 0, NULL) : json_incref(profile);
-		json_array_foreach(parsed, j, col)
+		json_array_foreach(parsed, j, col) {
 			if (table)
 				suggest_column(checks, table, col);
+		}
 		json_decref(parsed);
 	}
 	return json_pack("{so}", "checks", checks);

@@ -67,8 +67,9 @@ static void md_scores_table(struct cli *cli, json_t *group, const char *title)
 	fprintf(cli->out, "\n| %s | score |\n|---|---:|\n", title);
 	const char *k;
 	json_t *v;
-	json_object_foreach(group, k, v)
+	json_object_foreach(group, k, v) {
 		fprintf(cli->out, "| %s | %.1f |\n", k, json_number_value(v));
+	}
 }
 
 static void report_md(struct cli *cli, json_t *r)
@@ -86,11 +87,12 @@ static void report_md(struct cli *cli, json_t *r)
 		"| what | finding |\n|---|---|---|---:|---:|---:|---|---:|\n");
 	size_t i;
 	json_t *f;
-	json_array_foreach(json_object_get(r, "findings"), i, f)
+	json_array_foreach(json_object_get(r, "findings"), i, f) {
 		fprintf(cli->out, "| %s | %s | %s | %lld | %lld | %.2f%% | %s | %lld |\n",
 			text_of(f, "severity"), text_of(f, "dimension"), text_of(f, "table_name"),
 			int_of(f, "failing"), int_of(f, "checked"), real_of(f, "share_pct"),
 			text_of(f, "message"), int_of(f, "id"));
+	}
 	fprintf(cli->out, "\nEvery failing row: `orrery audit rows FINDING`.  Score of a group: "
 		"100 × (1 − failing rows / rows checked) over its checks; overall: the mean of "
 		"the dimension scores.\n");
@@ -216,8 +218,9 @@ static int audit_rows_cmd(struct cli *cli)
 	}
 	size_t i;
 	json_t *r;
-	json_array_foreach(rows, i, r)
+	json_array_foreach(rows, i, r) {
 		fprintf(cli->out, "%lld\n", int_of(r, "row_id"));
+	}
 	json_decref(rows);
 	return ORR_OK;
 }
@@ -314,8 +317,9 @@ static int audit_profile_cmd(struct cli *cli)
 	}
 	size_t i;
 	json_t *t;
-	json_array_foreach(profiles, i, t)
+	json_array_foreach(profiles, i, t) {
 		profile_text(cli, t);
+	}
 	json_decref(profiles);
 	return ORR_OK;
 }
