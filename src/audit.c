@@ -317,6 +317,14 @@ enum orr_rc audit_run(struct store *st, const struct clock *clock, const struct 
 		rc = store_begin(st, err);
 	if (rc != ORR_OK)
 		return rc;
+	/* checked under the write lock: an audit that was running when this
+	 * job started has committed by now, and covers it */
+	int64_t newer = o->job_id && o->covered_by ? audit_run_covering_job(st, o->job_id) : 0;
+	if (newer) {
+		store_rollback(st);
+		*o->covered_by = *run_id = newer;
+		return ORR_OK;
+	}
 	int64_t now = clock_now(clock);
 	rc = audit_run_open(st, now, o->job_id, run_id, err);
 	if (rc == ORR_OK)

@@ -16,6 +16,9 @@ struct store;
 struct audit_options {
 	int64_t stale_ms;  /* a source whose newest record is older is stale */
 	int64_t job_id;    /* the audit.run job doing it, or 0 */
+	/* with job_id: set to a run that finished after the job was queued,
+	 * when there is one; then nothing is audited again */
+	int64_t *covered_by;
 	/* called after each check, e.g. for a progress line */
 	void (*progress)(void *ctx, int done, int total, const char *check);
 	void *progress_ctx;

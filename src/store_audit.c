@@ -433,6 +433,16 @@ int64_t audit_run_of_job(struct store *st, int64_t job_id)
 	return scalar_id(st, "SELECT id FROM audit_runs WHERE job_id = ?1", job_id);
 }
 
+int64_t audit_run_covering_job(struct store *st, int64_t job_id)
+{
+	/* the time of the event that asked for the audit (the data was in by
+	 * then), else when the job was queued */
+	return scalar_id(st, "SELECT max(id) FROM audit_runs WHERE finished_at IS NOT NULL "
+			     "AND started_at >= coalesce((SELECT CAST((julianday(e.time) - 2440587.5) "
+			     "* 86400000.0 + 1 AS INTEGER) FROM jobs j JOIN events e ON e.id = j.event_id "
+			     "WHERE j.id = ?1), (SELECT created_at FROM jobs WHERE id = ?1))", job_id);
+}
+
 int64_t audit_latest_run(struct store *st)
 {
 	return scalar_id(st, "SELECT max(id) FROM audit_runs WHERE finished_at IS NOT NULL", 0);

@@ -68,6 +68,10 @@ enum orr_rc audit_set_stale_after(struct store *st, int64_t source_id, int64_t s
 /* The run a job already made (0: none): a job that reruns after a crash
  * does not audit twice. */
 int64_t audit_run_of_job(struct store *st, int64_t job_id);
+/* A finished run that started after the event behind job_id (or, without
+ * one, after the job was queued); 0: none.  It has already seen everything
+ * that job was asked to audit. */
+int64_t audit_run_covering_job(struct store *st, int64_t job_id);
 /* The newest finished run (0: none). */
 int64_t audit_latest_run(struct store *st);
 

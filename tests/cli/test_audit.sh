@@ -1290,3 +1290,14 @@ test_accepted_checks_run_again() {
 		"$(sql "SELECT count(*) FROM orders WHERE country IS NOT NULL AND country <> 'France'")"
 	assert_sql "SELECT count(*) FROM audit_findings WHERE run_id = $au_job_run AND check_name = 'user:order_lines.sku:unique'" 0
 }
+
+# Files ingested together queue one audit each; the first audit that runs
+# after they were queued has seen them all, so the others only point at it.
+test_one_audit_covers_files_ingested_together() {
+	ingest_ok "$FIX/shopify/apparel.csv" "$FIX/shopify/home-and-garden.csv" "$FIX/online-retail/online_retail.csv"
+	run --db "$DB" run --until-idle
+	assert_status 0
+	assert_sql "SELECT count(*) FROM jobs WHERE kind = 'audit.run' AND state = 'succeeded'" 3
+	assert_sql "SELECT count(*) FROM audit_runs" 1
+	assert_sql "SELECT count(DISTINCT json_extract(result, '\$.run_id')) FROM jobs WHERE kind = 'audit.run'" 1
+}
