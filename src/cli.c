@@ -41,6 +41,22 @@ void cli_emit_json(struct cli *cli, json_t *j)
 }
 
 /* A non-negative integer option value, or -1 when malformed. */
+const char *cli_text(json_t *row, const char *field)
+{
+	const char *s = json_string_value(json_object_get(row, field));
+	return s ? s : "";
+}
+
+long long cli_int(json_t *row, const char *field)
+{
+	return (long long)json_integer_value(json_object_get(row, field));
+}
+
+double cli_real(json_t *row, const char *field)
+{
+	return json_number_value(json_object_get(row, field));
+}
+
 long long cli_count(const char *s)
 {
 	if (!s || !*s)

@@ -12,22 +12,6 @@
 #include "store_audit.h"
 #include "xalloc.h"
 
-static const char *text_of(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static long long int_of(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static double real_of(json_t *o, const char *k)
-{
-	return json_number_value(json_object_get(o, k));
-}
-
 /* --- text and markdown ----------------------------------------------------- */
 
 static void scores_line(struct cli *cli, json_t *scores, const char *sep)
@@ -44,8 +28,8 @@ static void scores_line(struct cli *cli, json_t *scores, const char *sep)
 static void report_text(struct cli *cli, json_t *r)
 {
 	json_t *run = json_object_get(r, "run"), *scores = json_object_get(r, "scores");
-	fprintf(cli->out, "audit run %lld: score %.1f  (", int_of(run, "id"),
-		real_of(scores, "overall"));
+	fprintf(cli->out, "audit run %lld: score %.1f  (", cli_int(run, "id"),
+		cli_real(scores, "overall"));
 	scores_line(cli, scores, ", ");
 	fprintf(cli->out, ")\n");
 	size_t i;
@@ -53,9 +37,9 @@ static void report_text(struct cli *cli, json_t *r)
 	json_array_foreach(json_object_get(r, "findings"), i, f) {
 		char *ex = json_dumps(json_object_get(f, "examples"), JSON_COMPACT);
 		fprintf(cli->out, "%-7s %-12s %-16s %8lld of %-8lld (%6.2f%%)  %s  [finding %lld, rows %s]\n",
-			text_of(f, "severity"), text_of(f, "dimension"), text_of(f, "table_name"),
-			int_of(f, "failing"), int_of(f, "checked"), real_of(f, "share_pct"),
-			text_of(f, "message"), int_of(f, "id"), ex);
+			cli_text(f, "severity"), cli_text(f, "dimension"), cli_text(f, "table_name"),
+			cli_int(f, "failing"), cli_int(f, "checked"), cli_real(f, "share_pct"),
+			cli_text(f, "message"), cli_int(f, "id"), ex);
 		free(ex);
 	}
 	if (json_array_size(json_object_get(r, "findings")) == 0)
@@ -76,10 +60,10 @@ static void report_md(struct cli *cli, json_t *r)
 {
 	json_t *run = json_object_get(r, "run"), *scores = json_object_get(r, "scores");
 	char when[CLOCK_TEXT_LEN];
-	clock_format(int_of(run, "finished_at"), when);
+	clock_format(cli_int(run, "finished_at"), when);
 	fprintf(cli->out, "# Data quality audit %lld\n\nDatabase `%s`, audited %s.\n\n"
 		"**Overall score: %.1f / 100.**\n",
-		int_of(run, "id"), store_path(cli->st), when, real_of(scores, "overall"));
+		cli_int(run, "id"), store_path(cli->st), when, cli_real(scores, "overall"));
 	md_scores_table(cli, json_object_get(scores, "dimensions"), "dimension");
 	md_scores_table(cli, json_object_get(scores, "tables"), "table");
 	md_scores_table(cli, json_object_get(scores, "sources"), "source id");
@@ -89,9 +73,9 @@ static void report_md(struct cli *cli, json_t *r)
 	json_t *f;
 	json_array_foreach(json_object_get(r, "findings"), i, f) {
 		fprintf(cli->out, "| %s | %s | %s | %lld | %lld | %.2f%% | %s | %lld |\n",
-			text_of(f, "severity"), text_of(f, "dimension"), text_of(f, "table_name"),
-			int_of(f, "failing"), int_of(f, "checked"), real_of(f, "share_pct"),
-			text_of(f, "message"), int_of(f, "id"));
+			cli_text(f, "severity"), cli_text(f, "dimension"), cli_text(f, "table_name"),
+			cli_int(f, "failing"), cli_int(f, "checked"), cli_real(f, "share_pct"),
+			cli_text(f, "message"), cli_int(f, "id"));
 	}
 	fprintf(cli->out, "\nEvery failing row: `orrery audit rows FINDING`.  Score of a group: "
 		"100 × (1 − failing rows / rows checked) over its checks; overall: the mean of "
@@ -126,7 +110,7 @@ static int print_report(struct cli *cli, int64_t run_id)
 	int rc = audit_report(cli->st, run_id, &r, &err);
 	if (rc != ORR_OK)
 		return cli_fail(cli, rc, err);
-	double score = real_of(json_object_get(r, "scores"), "overall");
+	double score = cli_real(json_object_get(r, "scores"), "overall");
 	if (cli->json)
 		cli_emit_json(cli, json_incref(r));
 	else if (cli->md)
@@ -219,7 +203,7 @@ static int audit_rows_cmd(struct cli *cli)
 	size_t i;
 	json_t *r;
 	json_array_foreach(rows, i, r) {
-		fprintf(cli->out, "%lld\n", int_of(r, "row_id"));
+		fprintf(cli->out, "%lld\n", cli_int(r, "row_id"));
 	}
 	json_decref(rows);
 	return ORR_OK;
@@ -243,9 +227,9 @@ static int audit_history_cmd(struct cli *cli)
 	json_t *r;
 	json_array_foreach(runs, i, r) {
 		char when[CLOCK_TEXT_LEN];
-		clock_format(int_of(r, "finished_at"), when);
-		fprintf(cli->out, "%6lld  %s  score %5.1f  %3lld findings  ", int_of(r, "id"), when,
-			real_of(r, "score"), int_of(r, "findings"));
+		clock_format(cli_int(r, "finished_at"), when);
+		fprintf(cli->out, "%6lld  %s  score %5.1f  %3lld findings  ", cli_int(r, "id"), when,
+			cli_real(r, "score"), cli_int(r, "findings"));
 		scores_line(cli, json_object_get(r, "scores"), ", ");
 		fputc('\n', cli->out);
 	}
@@ -268,9 +252,9 @@ static char *cell(json_t *v, int width)
 static void profile_text(struct cli *cli, json_t *t)
 {
 	if (json_is_integer(json_object_get(t, "source_id")))
-		fprintf(cli->out, "source %lld: ", int_of(t, "source_id"));
+		fprintf(cli->out, "source %lld: ", cli_int(t, "source_id"));
 	fprintf(cli->out, "%s (%lld rows)\n  %-22s %-8s %7s %7s %9s  %-16s %-16s %-12s %s\n",
-		text_of(t, "table_name"), int_of(t, "rows"), "column", "type", "nulls", "blanks",
+		cli_text(t, "table_name"), cli_int(t, "rows"), "column", "type", "nulls", "blanks",
 		"distinct", "min", "max", "mean", "pattern");
 	size_t i;
 	json_t *c;
@@ -278,8 +262,8 @@ static void profile_text(struct cli *cli, json_t *t)
 		char *mn = cell(json_object_get(c, "min"), 16), *mx = cell(json_object_get(c, "max"), 16);
 		char *mean = cell(json_object_get(c, "mean"), 12), *pat = cell(json_object_get(c, "pattern"), 20);
 		fprintf(cli->out, "  %-22s %-8s %7lld %7lld %8lld%s  %-16s %-16s %-12s %s\n",
-			text_of(c, "name"), text_of(c, "type"), int_of(c, "nulls"), int_of(c, "blanks"),
-			int_of(c, "distinct"), json_is_true(json_object_get(c, "distinct_exact")) ? " " : "~",
+			cli_text(c, "name"), cli_text(c, "type"), cli_int(c, "nulls"), cli_int(c, "blanks"),
+			cli_int(c, "distinct"), json_is_true(json_object_get(c, "distinct_exact")) ? " " : "~",
 			mn, mx, mean, pat);
 		free(mn);
 		free(mx);
@@ -356,10 +340,10 @@ static int audit_checks_cmd(struct cli *cli)
 	json_t *a;
 	json_array_foreach(accepted, i, a) {
 		char when[CLOCK_TEXT_LEN];
-		clock_format(int_of(a, "accepted_at"), when);
-		json_t *doc = json_loads(text_of(a, "checks"), 0, NULL);
-		fprintf(cli->out, "%4lld  %s  %zu checks  accepted %s\n", int_of(a, "id"),
-			text_of(a, "file"), json_array_size(json_object_get(doc, "checks")), when);
+		clock_format(cli_int(a, "accepted_at"), when);
+		json_t *doc = json_loads(cli_text(a, "checks"), 0, NULL);
+		fprintf(cli->out, "%4lld  %s  %zu checks  accepted %s\n", cli_int(a, "id"),
+			cli_text(a, "file"), json_array_size(json_object_get(doc, "checks")), when);
 		json_decref(doc);
 	}
 	if (json_array_size(accepted) == 0)

@@ -40,6 +40,11 @@ struct cli_command {
 int cli_fail(struct cli *cli, int rc, char *msg);
 /* Print a JSON value to out and release it. */
 void cli_emit_json(struct cli *cli, json_t *j);
+/* A field of a JSON row for text output: "" / 0 when absent. */
+const char *cli_text(json_t *row, const char *field);
+long long cli_int(json_t *row, const char *field);
+double cli_real(json_t *row, const char *field);
+
 /* A non-negative integer option value, or -1 when malformed. */
 long long cli_count(const char *s);
 

@@ -39,17 +39,6 @@ static int job_filter(struct cli *cli, struct job_filter *f, long default_limit)
 	return ORR_OK;
 }
 
-static const char *text_of(json_t *row, const char *field)
-{
-	const char *s = json_string_value(json_object_get(row, field));
-	return s ? s : "";
-}
-
-static long long int_of(json_t *row, const char *field)
-{
-	return (long long)json_integer_value(json_object_get(row, field));
-}
-
 static int jobs_list_cmd(struct cli *cli)
 {
 	struct job_filter f;
@@ -69,9 +58,9 @@ static int jobs_list_cmd(struct cli *cli)
 	size_t i;
 	json_t *j;
 	json_array_foreach(rows, i, j) {
-		fprintf(cli->out, "%8lld  %-9s %-16s %3lld/%-3lld %-20s %s\n", int_of(j, "id"),
-			text_of(j, "state"), text_of(j, "kind"), int_of(j, "attempts"),
-			int_of(j, "max_attempts"), text_of(j, "key"), text_of(j, "last_error"));
+		fprintf(cli->out, "%8lld  %-9s %-16s %3lld/%-3lld %-20s %s\n", cli_int(j, "id"),
+			cli_text(j, "state"), cli_text(j, "kind"), cli_int(j, "attempts"),
+			cli_int(j, "max_attempts"), cli_text(j, "key"), cli_text(j, "last_error"));
 	}
 	json_decref(rows);
 	return ORR_OK;
@@ -108,8 +97,8 @@ static void job_text(struct cli *cli, json_t *job)
 	size_t i;
 	json_array_foreach(json_object_get(job, "log"), i, v) {
 		char when[CLOCK_TEXT_LEN];
-		clock_format(int_of(v, "at"), when);
-		fprintf(cli->out, "log %s  %s\n", when, text_of(v, "line"));
+		clock_format(cli_int(v, "at"), when);
+		fprintf(cli->out, "log %s  %s\n", when, cli_text(v, "line"));
 	}
 }
 
@@ -344,8 +333,8 @@ static int tasks_list_cmd(struct cli *cli)
 	size_t i;
 	json_t *t;
 	json_array_foreach(rows, i, t) {
-		fprintf(cli->out, "%6lld  %-5s %-8s %s\n", int_of(t, "id"), text_of(t, "state"),
-			text_of(t, "subsystem"), text_of(t, "title"));
+		fprintf(cli->out, "%6lld  %-5s %-8s %s\n", cli_int(t, "id"), cli_text(t, "state"),
+			cli_text(t, "subsystem"), cli_text(t, "title"));
 	}
 	json_decref(rows);
 	return ORR_OK;

@@ -61,22 +61,10 @@ static enum orr_rc job_logs(struct store *st, int64_t id, json_t **out, char **e
 
 enum orr_rc jobs_show(struct store *st, int64_t id, json_t **out, char **err)
 {
-	sqlite3_stmt *s = store_stmt_or_err(st, "SELECT * FROM jobs WHERE id = ?1",
-					    "cannot read the job", err);
-	if (!s)
-		return ORR_SOFTWARE;
-	sqlite3_bind_int64(s, 1, id);
-	json_t *rows;
-	enum orr_rc rc = store_rows_json(st, s, "cannot read the job", &rows, err);
+	enum orr_rc rc = store_row_by_id(st, "SELECT * FROM jobs WHERE id = ?1", id, "job", out,
+					 err);
 	if (rc != ORR_OK)
 		return rc;
-	if (json_array_size(rows) == 0) {
-		json_decref(rows);
-		*err = xasprintf("no job %lld", (long long)id);
-		return ORR_NOINPUT;
-	}
-	*out = json_incref(json_array_get(rows, 0));
-	json_decref(rows);
 	json_t *logs;
 	rc = job_logs(st, id, &logs, err);
 	if (rc == ORR_OK)

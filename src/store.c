@@ -194,6 +194,28 @@ enum orr_rc store_rows_json(struct store *st, sqlite3_stmt *s, const char *what,
 	return store_rc(rc);
 }
 
+enum orr_rc store_row_by_id(struct store *st, const char *sql, int64_t id, const char *noun,
+			    json_t **out, char **err)
+{
+	char *what = xasprintf("cannot read the %s", noun);
+	sqlite3_stmt *s = store_stmt_or_err(st, sql, what, err);
+	json_t *rows = NULL;
+	enum orr_rc rc = s ? ORR_OK : ORR_SOFTWARE;
+	if (s) {
+		sqlite3_bind_int64(s, 1, id);
+		rc = store_rows_json(st, s, what, &rows, err);
+	}
+	free(what);
+	if (rc != ORR_OK)
+		return rc;
+	*out = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	if (*out)
+		return ORR_OK;
+	*err = xasprintf("no %s %lld", noun, (long long)id);
+	return ORR_NOINPUT;
+}
+
 /* Run a statement with no result rows and no parameters. */
 static int exec(struct store *st, const char *sql)
 {

@@ -46,21 +46,8 @@ enum orr_rc approval_list(struct store *st, const char *state, long limit, json_
 
 enum orr_rc approval_get(struct store *st, int64_t id, json_t **out, char **err)
 {
-	sqlite3_stmt *s = store_stmt_or_err(st, "SELECT * FROM approvals WHERE id = ?1",
-					    "cannot read approvals", err);
-	if (!s)
-		return ORR_SOFTWARE;
-	sqlite3_bind_int64(s, 1, id);
-	json_t *rows;
-	enum orr_rc rc = store_rows_json(st, s, "cannot read approvals", &rows, err);
-	if (rc != ORR_OK)
-		return rc;
-	*out = json_incref(json_array_get(rows, 0));
-	json_decref(rows);
-	if (*out)
-		return ORR_OK;
-	*err = xasprintf("no approval %lld", (long long)id);
-	return ORR_NOINPUT;
+	return store_row_by_id(st, "SELECT * FROM approvals WHERE id = ?1", id, "approval", out,
+			       err);
 }
 
 /* Why the decision lost: who decided first, or when it expired. */

@@ -479,17 +479,8 @@ enum orr_rc audit_findings_list(struct store *st, int64_t run_id, json_t **out, 
 
 enum orr_rc audit_run_get(struct store *st, int64_t run_id, json_t **out, char **err)
 {
-	json_t *rows;
-	enum orr_rc rc = rows_by_id(st, "SELECT * FROM audit_runs WHERE id = ?1", run_id,
-				    "cannot read the audit", &rows, err);
-	if (rc != ORR_OK)
-		return rc;
-	*out = json_incref(json_array_get(rows, 0));
-	json_decref(rows);
-	if (*out)
-		return ORR_OK;
-	*err = xasprintf("no audit run %lld", (long long)run_id);
-	return ORR_NOINPUT;
+	return store_row_by_id(st, "SELECT * FROM audit_runs WHERE id = ?1", run_id, "audit run",
+			       out, err);
 }
 
 enum orr_rc audit_rows_list(struct store *st, int64_t finding_id, long limit, long offset,

@@ -31,6 +31,10 @@ void store_bind_id_or_null(sqlite3_stmt *s, int i, int64_t id);
  * JSON text and are embedded as JSON. */
 struct json_t;
 struct json_t *store_row_json(sqlite3_stmt *s);
+/* The one row of sql (one id parameter, ?1) as a JSON object; none is
+ * ORR_NOINPUT with *err "no NOUN ID". */
+enum orr_rc store_row_by_id(struct store *st, const char *sql, int64_t id, const char *noun,
+			    struct json_t **out, char **err);
 /* Step s to the end: every row as an object of a new JSON array in *out,
  * then reset it.  On error *out is NULL and *err says "what: ...". */
 enum orr_rc store_rows_json(struct store *st, sqlite3_stmt *s, const char *what,
