@@ -197,7 +197,7 @@ static void show_progress(struct runner *r, struct store *st, const struct run_r
 
 static bool should_stop(struct runner *r, int64_t started)
 {
-	if (stop_signal || r->stop)
+	if (stop_signal || r->stop || (r->opt->stop && *r->opt->stop))
 		return true;
 	return r->opt->max_ms > 0 && clock_now(&clock_system) - started >= r->opt->max_ms;
 }
@@ -320,7 +320,8 @@ enum orr_rc runner_run(const char *db_path, const struct rule_set *rules,
 	pthread_cond_init(&r.wake, NULL);
 	store_share_write_lock(st, &r.write_lock);
 	store_tune_for_service(st);
-	install_signals();
+	if (!opt->keep_signals)
+		install_signals();
 	rc = run_with(&r, st, rep, err);
 	free(r.worker_error);
 	store_close(st);

@@ -20,6 +20,11 @@ struct run_options {
 	int64_t lease_ms;     /* lease of a claimed job */
 	int batch;            /* jobs claimed per transaction */
 	FILE *progress;       /* a status line each second, or NULL */
+	/* Set by another thread to stop the run (the console's orchestrator);
+	 * NULL: only signals, idleness and max_ms stop it. */
+	const volatile int *stop;
+	/* Leave SIGINT and SIGTERM alone (the console owns the terminal). */
+	bool keep_signals;
 };
 
 /* What a run did, for its report. */
