@@ -128,7 +128,7 @@ int cli_load_rules(struct cli *cli, struct rule_set *set)
 	rule_diags_free(&diags);
 	free(dir);
 	if (problems == 0)
-		return ORR_OK;
+		return cli_rule_overrides(cli, set); /* the operator's switches, kept in the db */
 	rule_set_free(set); /* the good files' rules were added: none may run */
 	fprintf(cli->errs, "orrery: %zu problem%s in the rules; nothing was run\n", problems,
 		problems == 1 ? "" : "s");
@@ -659,6 +659,7 @@ static int prepare(struct cli *cli, const struct cli_command *c, int argc, char 
 	if (fmt && strcmp(c->name, "ingest") != 0) {
 		/* beyond text and json: a graph of the subsystems, a report of the audit */
 		const char *extra = strcmp(c->name, "subsystems") == 0 ? "dot"
+				    : strcmp(c->name, "map") == 0      ? "dot"
 				    : strcmp(c->name, "audit") == 0    ? "md"
 								       : NULL;
 		bool other = extra && strcmp(fmt, extra) == 0;

@@ -70,6 +70,17 @@ char *cli_rules_dir(const struct cli *cli);
 /* The operator's rules: compiled-in defaults plus --rules DIR (else rules/
  * beside the database).  Problems are printed; returns 0 or ORR_DATAERR. */
 int cli_load_rules(struct cli *cli, struct rule_set *set);
+/* The overrides half of cli_load_rules: the rules switched on or off in
+ * the database (cli->st, else the database when it exists) applied to set.
+ * On failure set is freed and the problem printed. */
+int cli_rule_overrides(struct cli *cli, struct rule_set *set);
+/* The database opened read-only when it exists, else NULL (commands that
+ * also work without one: subsystems, map, rules); caller closes. */
+struct store *cli_open_if_present(struct cli *cli);
+/* `map` (cli_map.c), registered in cli_rules.c's table. */
+int cli_map_cmd(struct cli *cli);
+/* `jobs history` (cli_history.c), a verb in cli_jobs.c's table. */
+int cli_jobs_history(struct cli *cli);
 /* The value of a numeric option (default when absent), or -1 with a
  * message printed when malformed. */
 long long cli_number(struct cli *cli, const char *option, long long fallback);

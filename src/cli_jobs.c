@@ -246,6 +246,7 @@ static int cmd_jobs(struct cli *cli)
 		{ "list", jobs_list_cmd },     { "show", jobs_show_cmd },
 		{ "retry", jobs_retry_cmd },   { "cancel", jobs_cancel_cmd },
 		{ "kill", jobs_kill_cmd },     { "enqueue", jobs_enqueue_cmd },
+		{ "history", cli_jobs_history },
 	};
 	return CLI_DISPATCH(cli, "jobs", verbs);
 }
@@ -452,12 +453,14 @@ const struct cli_command cli_jobs_commands[] = {
 	  "enqueue KIND         queue a job: --args JSON (an object), --key KEY (idempotency:\n"
 	  "                     a second enqueue with the same key is a no-op), --count N\n"
 	  "                     (keys KEY-1 ... KEY-N), --priority P, --delay 30s,\n"
-	  "                     --max-attempts N",
+	  "                     --max-attempts N\n"
+	  "history              jobs created, started, succeeded, failed, dead and cancelled\n"
+	  "                     per time bucket, oldest first: --bucket 5m, --buckets 12",
 	  DB_WRITE,
 	  { { "state", true, NULL }, { "kind", true, NULL }, { "limit", true, NULL },
 	    { "args", true, NULL }, { "key", true, NULL }, { "count", true, NULL },
 	    { "priority", true, NULL }, { "delay", true, NULL }, { "max-attempts", true, NULL },
-	    OPT_FORMAT_OUT, OPT_HELP },
+	    { "bucket", true, NULL }, { "buckets", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_jobs },
 	{ "run", "run [--workers N] [--until-idle] [--max-seconds N] [--lease-seconds N] "
 		 "[--format json]",

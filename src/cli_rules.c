@@ -8,8 +8,10 @@
 #include "clock.h"
 #include "engine_report.h"
 #include "operator.h"
+#include "rule_state.h"
 #include "store.h"
 #include "store_approval.h"
+#include "store_firing.h"
 #include "store_subsys.h"
 #include "subsystem.h"
 #include "xalloc.h"
@@ -131,7 +133,7 @@ static void subsystems_dot(struct cli *cli, json_t *subs, json_t *flows)
 }
 
 /* The stored state when there is a database; the defaults otherwise. */
-static struct store *open_if_present(struct cli *cli)
+struct store *cli_open_if_present(struct cli *cli)
 {
 	struct stat sb;
 	struct store *st = NULL;
@@ -165,7 +167,7 @@ static int subsystems_list(struct cli *cli)
 	int rc = cli_load_rules(cli, &rules);
 	if (rc != ORR_OK)
 		return rc;
-	struct store *st = open_if_present(cli);
+	struct store *st = cli_open_if_present(cli);
 	json_t *subs = registry_json(st);
 	store_close(st);
 	json_t *flows = rule_flows(&rules);
@@ -226,6 +228,19 @@ static int cmd_subsystems(struct cli *cli)
 
 /* --- rules ----------------------------------------------------------------- */
 
+int cli_rule_overrides(struct cli *cli, struct rule_set *set)
+{
+	struct store *own = cli->st ? NULL : cli_open_if_present(cli);
+	struct store *st = cli->st ? cli->st : own;
+	char *err = NULL;
+	int rc = st ? rule_state_apply(st, set, &err) : ORR_OK;
+	store_close(own);
+	if (rc == ORR_OK)
+		return ORR_OK;
+	rule_set_free(set); /* running with switches ignored would run what was switched off */
+	return cli_fail(cli, rc, err);
+}
+
 static int print_diags(struct cli *cli, struct rule_diags *d, size_t nrules)
 {
 	if (cli->json) {
@@ -262,7 +277,68 @@ static int rules_check(struct cli *cli)
 	return rc;
 }
 
-static json_t *rule_json(const struct rule *r)
+/* What the database knows of the rules, keyed by rule name: firing counts
+ * (today: since the UTC day began) and the operator's switches.  Extras of
+ * the listing: a database without them (none yet, or made before the
+ * tables) leaves them empty. */
+struct rule_facts {
+	json_t *stats, *switches;
+};
+
+static json_t *keyed(json_t *rows, const char *key)
+{
+	json_t *by = json_object();
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		json_object_set(by, cli_text(row, key), row);
+	}
+	json_decref(rows);
+	return by;
+}
+
+static void rule_facts_read(struct cli *cli, struct rule_facts *f)
+{
+	struct store *own = cli->st ? NULL : cli_open_if_present(cli);
+	struct store *st = cli->st ? cli->st : own;
+	int64_t now = clock_now(&clock_system);
+	json_t *stats = NULL, *switches = NULL;
+	char *err = NULL;
+	if (st && firing_rule_stats(st, now - now % 86400000, &stats, &err) != ORR_OK)
+		free(err);
+	err = NULL;
+	if (st && rule_state_list(st, &switches, &err) != ORR_OK)
+		free(err);
+	store_close(own);
+	f->stats = keyed(stats, "rule");
+	f->switches = keyed(switches, "name");
+}
+
+static void rule_facts_free(struct rule_facts *f)
+{
+	json_decref(f->stats);
+	json_decref(f->switches);
+}
+
+static json_t *stat_or_null(json_t *stats, const char *field)
+{
+	json_t *v = json_object_get(stats, field);
+	return v ? json_incref(v) : json_null();
+}
+
+static void rule_json_facts(json_t *j, const struct rule *r, const struct rule_facts *f)
+{
+	json_t *st = json_object_get(f->stats, r->name), *sw = json_object_get(f->switches, r->name);
+	json_object_set_new(j, "fired_today", json_integer(cli_int(st, "fired_since")));
+	json_object_set_new(j, "fired", json_integer(cli_int(st, "fired")));
+	json_object_set_new(j, "suppressed", json_integer(cli_int(st, "suppressed")));
+	json_object_set_new(j, "failed", json_integer(cli_int(st, "failed")));
+	json_object_set_new(j, "last_fired_at", stat_or_null(st, "last_at"));
+	json_object_set_new(j, "changed_by", stat_or_null(sw, "changed_by"));
+	json_object_set_new(j, "changed_at", stat_or_null(sw, "changed_at"));
+}
+
+static json_t *rule_json(const struct rule *r, const struct rule_facts *f)
 {
 	json_t *j = json_pack("{sssssssisbsssi}", "name", r->name, "description",
 			      r->description ? r->description : "", "on", r->on, "priority",
@@ -280,21 +356,36 @@ static json_t *rule_json(const struct rule *r)
 			: json_pack("{sssb}", "enqueue", a->job_kind, "approval", a->needs_approval));
 	}
 	json_object_set_new(j, "actions", acts);
+	rule_json_facts(j, r, f);
 	return j;
 }
 
-static void rule_text(struct cli *cli, const struct rule *r)
+/* "2026-11-21T09:30:00.123Z" of a JSON ms value, or "never". */
+static const char *when_text(json_t *ms, char buf[CLOCK_TEXT_LEN])
 {
-	fprintf(cli->out, "%-28s on %-20s prio %-4d %s%s%s  %s:%d\n", r->name, r->on, r->priority,
-		r->enabled ? "" : "[disabled] ", r->group ? "group " : "", r->group ? r->group : "",
-		r->file, r->line);
-	for (size_t i = 0; i < r->nactions; i++) {
-		const struct rule_action *a = &r->actions[i];
-		if (a->kind == ACTION_EMIT)
-			fprintf(cli->out, "    emit %s\n", a->emit_type);
+	if (!json_is_integer(ms))
+		return "never";
+	clock_format(json_integer_value(ms), buf);
+	return buf;
+}
+
+static void rule_text(struct cli *cli, json_t *j)
+{
+	char when[CLOCK_TEXT_LEN];
+	fprintf(cli->out, "%-28s %-8s on %-20s prio %-4lld today %-5lld last %-24s %s:%lld%s%s\n",
+		cli_text(j, "name"), json_is_true(json_object_get(j, "enabled")) ? "enabled" : "disabled",
+		cli_text(j, "on"), cli_int(j, "priority"), cli_int(j, "fired_today"),
+		when_text(json_object_get(j, "last_fired_at"), when), cli_text(j, "file"),
+		cli_int(j, "line"), json_is_string(json_object_get(j, "group")) ? "  group " : "",
+		json_is_string(json_object_get(j, "group")) ? cli_text(j, "group") : "");
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(j, "actions"), i, a) {
+		if (json_object_get(a, "emit"))
+			fprintf(cli->out, "    emit %s\n", cli_text(a, "emit"));
 		else
-			fprintf(cli->out, "    enqueue %s%s\n", a->job_kind,
-				a->needs_approval ? " (needs approval)" : "");
+			fprintf(cli->out, "    enqueue %s%s\n", cli_text(a, "enqueue"),
+				json_is_true(json_object_get(a, "approval")) ? " (needs approval)" : "");
 	}
 }
 
@@ -304,17 +395,144 @@ static int rules_list(struct cli *cli)
 	int rc = cli_load_rules(cli, &set);
 	if (rc != ORR_OK)
 		return rc;
+	struct rule_facts facts;
+	rule_facts_read(cli, &facts);
 	json_t *all = json_array();
 	for (size_t i = 0; i < set.n; i++) {
-		if (cli->json)
-			json_array_append_new(all, rule_json(&set.rules[i]));
-		else
-			rule_text(cli, &set.rules[i]);
+		json_t *j = rule_json(&set.rules[i], &facts);
+		if (!cli->json)
+			rule_text(cli, j);
+		json_array_append_new(all, j);
 	}
 	if (cli->json)
 		cli_emit_json(cli, all);
 	else
 		json_decref(all);
+	rule_facts_free(&facts);
+	rule_set_free(&set);
+	return ORR_OK;
+}
+
+/* The rule named by pos[1] in the rules in force: ORR_NOINPUT when none. */
+static int named_rule(struct cli *cli, const char *verb, struct rule_set *set,
+		      const struct rule **r)
+{
+	if (cli->args.npos < 2)
+		return cli_fail(cli, ORR_USAGE, xasprintf("rules %s: which rule? give its name (see "
+							  "`orrery rules list`)", verb));
+	int rc = cli_load_rules(cli, set);
+	if (rc != ORR_OK)
+		return rc;
+	*r = rules_find(set, cli->args.pos[1]);
+	if (*r)
+		return ORR_OK;
+	return cli_fail(cli, ORR_NOINPUT, xasprintf("rules %s: no rule \"%s\" in force (see "
+						    "`orrery rules list`)", verb, cli->args.pos[1]));
+}
+
+/* enable NAME / disable NAME: kept in the database with who and when. */
+static int rules_switch(struct cli *cli, bool enabled)
+{
+	const char *verb = enabled ? "enable" : "disable";
+	struct rule_set set = { 0 };
+	const struct rule *r = NULL;
+	int rc = named_rule(cli, verb, &set, &r);
+	if (rc == ORR_OK)
+		rc = cli_open_write(cli);
+	struct operator_id op;
+	operator_identify(&op);
+	char *by = op.from[0] ? xasprintf("%s@%s", op.name, op.from) : xstrdup(op.name);
+	int64_t now = clock_now(&clock_system);
+	char *err = NULL;
+	if (rc == ORR_OK && (rc = rule_state_set(cli->st, r->name, enabled, by, now, &err)) != ORR_OK)
+		rc = cli_fail(cli, rc, err);
+	if (rc == ORR_OK && cli->json)
+		cli_emit_json(cli, json_pack("{sssbsssI}", "rule", r->name, "enabled", enabled,
+					     "changed_by", by, "changed_at", (json_int_t)now));
+	else if (rc == ORR_OK)
+		fprintf(cli->out, "rule %s %sd by %s%s\n", r->name, verb, by,
+			r->enabled == enabled ? " (it already was)" : "");
+	free(by);
+	rule_set_free(&set);
+	return rc;
+}
+
+static int rules_enable(struct cli *cli)
+{
+	return rules_switch(cli, true);
+}
+
+static int rules_disable(struct cli *cli)
+{
+	return rules_switch(cli, false);
+}
+
+/* The rule's recent firings, newest first; [] without a database. */
+static json_t *recent_firings(struct cli *cli, const char *rule, long limit)
+{
+	struct store *st = cli_open_if_present(cli);
+	json_t *rows = NULL;
+	char *err = NULL;
+	if (st && firing_list_rule(st, rule, limit, &rows, &err) != ORR_OK)
+		free(err);
+	store_close(st);
+	return rows ? rows : json_array();
+}
+
+static void show_text(struct cli *cli, json_t *show)
+{
+	json_t *r = json_object_get(show, "rule");
+	char when[CLOCK_TEXT_LEN];
+	fprintf(cli->out, "rule %s  %s", cli_text(r, "name"),
+		json_is_true(json_object_get(r, "enabled")) ? "enabled" : "disabled");
+	if (json_is_string(json_object_get(r, "changed_by")))
+		fprintf(cli->out, " (switched by %s at %s)", cli_text(r, "changed_by"),
+			when_text(json_object_get(r, "changed_at"), when));
+	fprintf(cli->out, "\n%s\nfrom %s:%lld\nfired today %lld; all time fired %lld, suppressed "
+		"%lld, failed %lld; last fired %s\n\n%s\n\nrecent firings:\n", cli_text(r, "description"),
+		cli_text(r, "file"), cli_int(r, "line"), cli_int(r, "fired_today"), cli_int(r, "fired"),
+		cli_int(r, "suppressed"), cli_int(r, "failed"),
+		when_text(json_object_get(r, "last_fired_at"), when),
+		json_is_string(json_object_get(show, "source")) ? cli_text(show, "source")
+								  : "(the rule's file cannot be read)");
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(show, "firings"), i, f) {
+		char *acts = json_dumps(json_object_get(f, "actions"), JSON_COMPACT);
+		fprintf(cli->out, "  %s  event %-8lld %-10s %s%s%s\n",
+			when_text(json_object_get(f, "at"), when), cli_int(f, "event_id"),
+			cli_text(f, "outcome"), acts ? acts : "[]",
+			json_is_string(json_object_get(f, "reason")) ? "  " : "", cli_text(f, "reason"));
+		free(acts);
+	}
+	if (json_array_size(json_object_get(show, "firings")) == 0)
+		fprintf(cli->out, "  none\n");
+}
+
+static int rules_show(struct cli *cli)
+{
+	long long limit = cli_number(cli, "limit", 10);
+	if (limit < 0)
+		return ORR_USAGE;
+	struct rule_set set = { 0 };
+	const struct rule *r = NULL;
+	int rc = named_rule(cli, "show", &set, &r);
+	if (rc != ORR_OK)
+		return rc;
+	struct rule_facts facts;
+	rule_facts_read(cli, &facts);
+	char *src = rules_source(r);
+	json_t *show = json_pack("{sososo}", "rule", rule_json(r, &facts), "source",
+				 src ? json_string(src) : json_null(), "firings",
+				 recent_firings(cli, r->name, (long)limit));
+	free(src);
+	if (cli->json) {
+		cli_emit_json(cli, show);
+	} else {
+		show_text(cli, show);
+		json_decref(show);
+	}
+	rule_facts_free(&facts);
 	rule_set_free(&set);
 	return ORR_OK;
 }
@@ -441,6 +659,9 @@ static int cmd_rules(struct cli *cli)
 		{ "check", rules_check },
 		{ "explain", rules_explain },
 		{ "backtest", rules_backtest },
+		{ "show", rules_show },
+		{ "enable", rules_enable },
+		{ "disable", rules_disable },
 	};
 	return CLI_DISPATCH(cli, "rules", verbs);
 }
@@ -586,19 +807,36 @@ const struct cli_command cli_rules_commands[] = {
 	  "flows the rules declare.  --format dot draws the integration map for Graphviz.\n"
 	  "pause NAME stops workers from starting its jobs; resume NAME lets them.",
 	  DB_NONE, { OPT_FORMAT_ANY, OPT_HELP }, cmd_subsystems },
-	{ "rules", "rules [check [PATH]|list|explain EVENT_ID|backtest PATH [--since DATE]] "
-		   "[--format json]",
-	  "check, list, explain and backtest the decision rules",
+	{ "map", "map [--window 1h] [--format text|json|dot]",
+	  "the integration map: who feeds whom, how busy and how broken",
+	  "Nodes are the ingest source and every subsystem; an edge A -> B says A\n"
+	  "produces an event type a rule in force turns into a job of B (or that B\n"
+	  "declares it consumes).  Text lists the nodes by integration priority,\n"
+	  "(jobs + events out) x error rate x (1 + dependants) over the window, then\n"
+	  "the flows with their events per minute; json is the whole map; dot draws\n"
+	  "it for Graphviz.\n\n"
+	  "  --window D   how far back traffic and errors count (15m, 1h, 7d; default 1h)",
+	  DB_NONE, { { "window", true, NULL }, OPT_FORMAT_ANY, OPT_HELP }, cli_map_cmd },
+	{ "rules", "rules [check [PATH]|list|show NAME|enable NAME|disable NAME|explain EVENT_ID|"
+		   "backtest PATH [--since DATE]] [--format json]",
+	  "check, list, switch, explain and backtest the decision rules",
 	  "check [PATH]       parse rule files; exit 65 with file:line:column: message\n"
 	  "                   for every problem (default: the defaults plus --rules DIR)\n"
-	  "list               the rules in force, with their actions\n"
+	  "list               the rules in force: enabled or not, firings today (UTC),\n"
+	  "                   the last firing, the actions\n"
+	  "show NAME          one rule: its source, its state and who switched it, its\n"
+	  "                   counts and recent firings (--limit N, default 10)\n"
+	  "enable NAME        switch a rule on or off in the database (your login name\n"
+	  "disable NAME       and the time are kept); orrery run, rules list, explain\n"
+	  "                   and backtest obey it; a runner picks it up when it starts\n"
 	  "explain EVENT_ID   for every rule: matched or not and, for a miss, the first\n"
 	  "                   failing condition with actual and expected values\n"
 	  "backtest PATH      replay stored events through the rules at PATH and the\n"
 	  "                   rules in force, with no side effects: per rule and action,\n"
 	  "                   counts under each and example events that differ\n"
 	  "  --since DATE     replay events at or after DATE (UTC, 2026-11-01 or ISO)",
-	  DB_NONE, { { "since", true, NULL }, OPT_FORMAT_OUT, OPT_HELP }, cmd_rules },
+	  DB_NONE, { { "since", true, NULL }, { "limit", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
+	  cmd_rules },
 	{ "approvals", "approvals [list|show ID|approve ID...|reject ID...] [--note TEXT] "
 		       "[--state S] [--limit N] [--format json]",
 	  "review and decide what the rules want approved",

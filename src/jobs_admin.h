@@ -46,4 +46,35 @@ enum orr_rc jobs_counts(struct store *st, int64_t now, struct jobs_counts *c, ch
  * it stops at the first such job. */
 enum orr_rc jobs_busy(struct store *st, bool *busy, char **err);
 
+/* --- windows of time ------------------------------------------------------- */
+
+/* The lowest id of a job that can have been created, started or finished
+ * at or after since_ms.  jobs has no time index (every state change would
+ * pay for one), but ids increase with created_at; jobs created earlier
+ * that ran in the window are found through the window's job.succeeded and
+ * job.dead events (they name their job), the running leases and the jobs
+ * waiting to run (partial indexes).  Windowed reads scan ids from here. */
+enum orr_rc jobs_window_first(struct store *st, int64_t since_ms, int64_t *first_id, char **err);
+
+/* Per subsystem, the jobs that finished (succeeded, dead, cancelled) or
+ * failed an attempt and wait for a retry, in [since_ms, now_ms]: a new JSON
+ * object {"<subsystem>": {"jobs", "failed" (dead or waiting), "succeeded",
+ * "dead"}}; subsystems with none are left out.  One grouped query. */
+enum orr_rc jobs_window_counts(struct store *st, int64_t since_ms, int64_t now_ms, json_t **out,
+			       char **err);
+
+/* Jobs per time bucket for sparklines: the nbuckets buckets of bucket_ms
+ * that end at now_ms, oldest first; bucket i holds times in
+ * [now - (n - i) * B, now - (n - i - 1) * B), the last one also now itself.
+ *   {"bucket_ms": B, "since_ms", "now_ms", "created": [n...], "started",
+ *    "succeeded", "failed", "dead", "cancelled"}
+ * created counts by created_at, started by started_at (the latest attempt:
+ * a retried job counts once, at its last start); succeeded, dead and
+ * cancelled by finished_at; failed counts the jobs waiting for a retry, by
+ * the start of the attempt that failed (the failure time itself is not
+ * recorded).  Bad sizes (bucket_ms < 1, nbuckets outside 1..1000) are
+ * ORR_USAGE. */
+enum orr_rc jobs_history(struct store *st, int64_t now_ms, int64_t bucket_ms, int nbuckets,
+			 json_t **out, char **err);
+
 #endif

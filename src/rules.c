@@ -685,13 +685,15 @@ static size_t replace_defaults(struct rule_set *set, size_t from, size_t mid)
 static size_t parse_builtin(struct rule_set *set, job_kind_known_fn known,
 			    struct rule_diags *diags)
 {
-	size_t nerr = 0;
+	size_t nerr = 0, from = set->n;
 	for (int i = 0; i < rules_builtin_count; i++) {
 		char *file = xasprintf("builtin/%s", rules_builtin[i].name);
 		nerr += rules_parse(set, file, rules_builtin[i].text, strlen(rules_builtin[i].text),
 				    known, diags);
 		free(file);
 	}
+	for (size_t i = from; i < set->n; i++)
+		set->rules[i].builtin = true;
 	return nerr;
 }
 
@@ -736,6 +738,55 @@ size_t rules_load_path(struct rule_set *set, const char *path, job_kind_known_fn
 const struct rule *rules_find(const struct rule_set *set, const char *name)
 {
 	return set && name ? find_between(set, 0, set->n, name) : NULL;
+}
+
+/* The text a rule was read from: a copy of its builtin entry or its file. */
+static char *rule_file_text(const struct rule *r, size_t *len)
+{
+	if (r->builtin) {
+		for (int i = 0; i < rules_builtin_count; i++) {
+			char *file = xasprintf("builtin/%s", rules_builtin[i].name);
+			bool same = strcmp(file, r->file) == 0;
+			free(file);
+			if (same) {
+				*len = strlen(rules_builtin[i].text);
+				return xstrdup(rules_builtin[i].text);
+			}
+		}
+		return NULL;
+	}
+	struct rule_diags ignored = { 0 };
+	char *text = slurp(r->file, len, &ignored);
+	rule_diags_free(&ignored);
+	return text;
+}
+
+/* The object named name in a file's root (one rule or an array of them). */
+static json_t *find_rule_object(json_t *root, const char *name)
+{
+	if (json_is_object(root))
+		return json_is_string(json_object_get(root, "name")) &&
+			       strcmp(json_string_value(json_object_get(root, "name")), name) == 0
+			? root : NULL;
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		json_t *hit = json_is_object(json_array_get(root, i))
+			? find_rule_object(json_array_get(root, i), name) : NULL;
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+char *rules_source(const struct rule *r)
+{
+	size_t len;
+	char *text = r && r->file && r->name ? rule_file_text(r, &len) : NULL;
+	json_t *root = text ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	json_t *obj = find_rule_object(root, r ? r->name : "");
+	char *out = obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	return out;
 }
 
 bool rule_on_matches(const struct rule *r, const char *event_type)

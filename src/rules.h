@@ -54,6 +54,7 @@ struct rule {
 	int64_t inhibit_window_ms; /* for the same entity; 0: this event only */
 	bool enabled;          /* default true */
 	char *file;            /* where it was defined */
+	bool builtin;          /* compiled in: file names a rules_builtin entry */
 	int line, col;
 	/* Positions for the whole-set checks of rules_load (0: unknown) */
 	int name_line, name_col;   /* of the "name" value */
@@ -100,6 +101,11 @@ size_t rules_load_path(struct rule_set *set, const char *path, job_kind_known_fn
 		       struct rule_diags *diags);
 
 const struct rule *rules_find(const struct rule_set *set, const char *name);
+/* The rule's own JSON object, pretty-printed (two-space indent, keys in
+ * file order), read again from its file or from the compiled-in default:
+ * what the operator wrote, not a rendering of the parsed rule.  Caller
+ * frees; NULL when the file is gone, unreadable or no longer holds it. */
+char *rules_source(const struct rule *r);
 bool rule_on_matches(const struct rule *r, const char *event_type);
 
 void rule_set_free(struct rule_set *set);

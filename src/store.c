@@ -216,6 +216,52 @@ enum orr_rc store_row_by_id(struct store *st, const char *sql, int64_t id, const
 	return ORR_NOINPUT;
 }
 
+/* Does the first row at or after id reach the bound?  No row: yes, so the
+ * search ends one past the last id. */
+static int probe_reaches(sqlite3_stmt *probe, int64_t id, const char *text_bound,
+			 int64_t int_bound)
+{
+	sqlite3_bind_int64(probe, 1, id);
+	if (text_bound)
+		sqlite3_bind_text(probe, 2, text_bound, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(probe, 2, int_bound);
+	int rc = sqlite3_step(probe);
+	int reached = rc == SQLITE_ROW ? sqlite3_column_int(probe, 0) != 0
+				       : rc == SQLITE_DONE ? 1 : -1;
+	sqlite3_reset(probe);
+	return reached;
+}
+
+enum orr_rc store_first_id(struct store *st, const char *max_sql, const char *probe_sql,
+			   const char *text_bound, int64_t int_bound, int64_t *first, char **err)
+{
+	sqlite3_stmt *max = store_stmt_or_err(st, max_sql, "cannot find the window", err);
+	sqlite3_stmt *probe = max ? store_stmt_or_err(st, probe_sql, "cannot find the window", err)
+				  : NULL;
+	if (!probe)
+		return ORR_SOFTWARE;
+	int rc = sqlite3_step(max);
+	int64_t lo = 1, hi = (rc == SQLITE_ROW ? sqlite3_column_int64(max, 0) : 0) + 1;
+	sqlite3_reset(max);
+	while (rc == SQLITE_ROW && lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		int reached = probe_reaches(probe, mid, text_bound, int_bound);
+		if (reached < 0)
+			rc = sqlite3_errcode(st->db);
+		else if (reached)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (rc != SQLITE_ROW) {
+		*err = store_errmsg(st, "cannot find the window");
+		return store_rc(rc);
+	}
+	*first = lo;
+	return ORR_OK;
+}
+
 /* Run a statement with no result rows and no parameters. */
 static int exec(struct store *st, const char *sql)
 {

@@ -86,3 +86,59 @@ enum orr_rc event_append(struct store *st, const struct event_new *ev, int64_t n
 		*id = sqlite3_last_insert_rowid(store_sqlite(st));
 	return rc;
 }
+
+enum orr_rc event_first_since(struct store *st, int64_t since_ms, int64_t *first_id,
+			      char **err)
+{
+	char since[CLOCK_TEXT_LEN];
+	clock_format(since_ms, since);
+	return store_first_id(st, "SELECT coalesce(max(id), 0) FROM events",
+			      "SELECT time >= ?2 FROM events WHERE id >= ?1 ORDER BY id LIMIT 1",
+			      since, 0, first_id, err);
+}
+
+enum orr_rc event_count_types(struct store *st, int64_t first_id, const json_t *types,
+			      json_t **counts, char **err)
+{
+	/* INDEXED BY: one seek per type into (type, id), never the table */
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT type, count(*) FROM events INDEXED BY events_type "
+		"WHERE type IN (SELECT value FROM json_each(?1)) AND id >= ?2 GROUP BY type",
+		"cannot count events", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	char *list = json_dumps(types, JSON_COMPACT);
+	sqlite3_bind_text(s, 1, list ? list : "[]", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, first_id);
+	free(list);
+	*counts = json_object();
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_set_new(*counts, (const char *)sqlite3_column_text(s, 0),
+				    json_integer(sqlite3_column_int64(s, 1)));
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return ORR_OK;
+	json_decref(*counts);
+	*counts = NULL;
+	*err = store_errmsg(st, "cannot count events");
+	return store_rc(rc);
+}
+
+enum orr_rc event_latest_matching(struct store *st, const char *glob, int64_t *id, char **err)
+{
+	/* newest first by rowid: stops at the first match */
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT id FROM events WHERE type GLOB ?1 ORDER BY id DESC LIMIT 1",
+		"cannot read events", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_text(s, 1, glob, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return ORR_OK;
+	*err = store_errmsg(st, "cannot read events");
+	return store_rc(rc);
+}

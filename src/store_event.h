@@ -2,6 +2,7 @@
 #ifndef ORR_STORE_EVENT_H
 #define ORR_STORE_EVENT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "rc.h"
@@ -32,5 +33,21 @@ struct event_new {
 };
 enum orr_rc event_append(struct store *st, const struct event_new *ev, int64_t now_ms,
 			 int64_t *id, char **err);
+
+/* The first event at or after since_ms (UTC ms), one past the last when
+ * there is none.  Event ids increase with time, so this is a binary search
+ * on id, not a scan: windowed counts then read ids from here on. */
+enum orr_rc event_first_since(struct store *st, int64_t since_ms, int64_t *first_id,
+			      char **err);
+
+/* Events with id >= first_id of each type in types (a JSON array of type
+ * names): a new JSON object type -> count, types with none left out.  One
+ * grouped query over the type index, which it covers. */
+enum orr_rc event_count_types(struct store *st, int64_t first_id, const json_t *types,
+			      json_t **counts, char **err);
+
+/* The newest event whose type matches a rule's `on` glob (`*` matches
+ * dots too); *id 0 when there is none. */
+enum orr_rc event_latest_matching(struct store *st, const char *glob, int64_t *id, char **err);
 
 #endif

@@ -90,3 +90,33 @@ enum orr_rc firing_list(struct store *st, int64_t event_id, json_t **out, char *
 	sqlite3_bind_int64(s, 1, event_id);
 	return store_rows_json(st, s, "cannot read firings", out, err);
 }
+
+enum orr_rc firing_rule_stats(struct store *st, int64_t since_ms, json_t **out, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT rule, coalesce(sum(outcome = 'fired' AND at >= ?1), 0) AS fired_since, "
+		"coalesce(sum(outcome = 'fired'), 0) AS fired, "
+		"coalesce(sum(outcome = 'suppressed'), 0) AS suppressed, "
+		"coalesce(sum(outcome = 'failed'), 0) AS failed, "
+		"max(CASE WHEN outcome = 'fired' THEN at END) AS last_at "
+		"FROM firings GROUP BY rule ORDER BY rule",
+		"cannot read rule statistics", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, since_ms);
+	return store_rows_json(st, s, "cannot read rule statistics", out, err);
+}
+
+enum orr_rc firing_list_rule(struct store *st, const char *rule, long limit, json_t **out,
+			     char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT id, event_id, at, outcome, suppressed_by, reason, actions, entity, entity_id "
+		"FROM firings WHERE rule = ?1 ORDER BY at DESC, id DESC "
+		"LIMIT CASE WHEN ?2 > 0 THEN ?2 ELSE -1 END", "cannot read firings", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_text(s, 1, rule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, limit);
+	return store_rows_json(st, s, "cannot read firings", out, err);
+}

@@ -34,4 +34,15 @@ int64_t firing_last(struct store *st, const char *rule, const char *entity, int6
 /* The firings recorded for one event, as JSON objects. */
 enum orr_rc firing_list(struct store *st, int64_t event_id, json_t **out, char **err);
 
+/* Per rule that has firings: [{"rule", "fired_since" (fired at or after
+ * since_ms: "today" when since is the UTC day's start), "fired",
+ * "suppressed", "failed" (all time), "last_at" (when it last fired, ms, or
+ * null)}], by rule name: one pass over the firings_rule index. */
+enum orr_rc firing_rule_stats(struct store *st, int64_t since_ms, json_t **out, char **err);
+/* One rule's firings, newest first, at most limit (0: all): [{"id",
+ * "event_id", "at", "outcome", "suppressed_by", "reason", "actions" (JSON),
+ * "entity", "entity_id"}]. */
+enum orr_rc firing_list_rule(struct store *st, const char *rule, long limit, json_t **out,
+			     char **err);
+
 #endif

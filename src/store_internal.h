@@ -40,4 +40,14 @@ enum orr_rc store_row_by_id(struct store *st, const char *sql, int64_t id, const
 enum orr_rc store_rows_json(struct store *st, sqlite3_stmt *s, const char *what,
 			    struct json_t **out, char **err);
 
+/* For a table without a time index whose ids increase with a time column
+ * (events, jobs): the first id at or after a time bound, by binary search
+ * over the primary key (about log2(n) probes) instead of a scan.  max_sql
+ * returns the largest id (one row).  probe_sql takes ?1 an id and ?2 the
+ * bound (text_bound when not NULL, else int_bound) and returns, for the first
+ * row with id >= ?1, whether it is at or after the bound (column 0).  *first
+ * is one past the last id when no row is. */
+enum orr_rc store_first_id(struct store *st, const char *max_sql, const char *probe_sql,
+			   const char *text_bound, int64_t int_bound, int64_t *first, char **err);
+
 #endif
