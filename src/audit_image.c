@@ -1,4 +1,5 @@
 /* audit_image.c - image headers for the data audit, read through libvips.
+ * (libvips itself is loaded on first use: vips_lazy.h.)
  * vips_image_new_from_source() is lazy: it parses the header and decodes
  * no pixels until asked for them, and we never ask. */
 #include "audit_image.h"
@@ -9,13 +10,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <vips/vips.h>
 
 #include "rc.h"
+#include "vips_lazy.h"
 #include "xalloc.h"
 
 static pthread_once_t image_once = PTHREAD_ONCE_INIT;
-static bool image_ready;
+static const struct vips_api *V; /* NULL until started */
+static const char *image_why = "libvips failed to start";
 
 /* Drop a libvips warning.  Broken files are the point of an audit, each
  * one already reported through *err; printed, their warnings ("not enough
@@ -33,11 +35,12 @@ static void image_quiet(const gchar *domain, GLogLevelFlags level, const gchar *
  * descriptors alive. */
 static void image_init(void)
 {
-	if (vips_init("orrery") != 0)
+	const struct vips_api *v = vips_lazy(&image_why);
+	if (!v || v->init("orrery") != 0)
 		return;
-	vips_cache_set_max(0);
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, image_quiet, NULL);
-	image_ready = true;
+	v->cache_set_max(0);
+	v->g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, image_quiet, NULL);
+	V = v;
 }
 
 /* Hand msg (allocated) to the caller, or drop it; returns rc. */
@@ -55,10 +58,10 @@ static int image_fail(char **err, int rc, char *msg)
  * only a warning (silenced) and an empty buffer: then `fallback`. */
 static char *image_vips_reason(const char *fallback)
 {
-	char *buf = vips_error_buffer_copy();
+	char *buf = V->error_buffer_copy();
 	size_t n = strcspn(buf, "\n");
 	char *reason = n > 0 ? xstrndup(buf, n) : xstrdup(fallback);
-	g_free(buf);
+	V->g_free(buf);
 	return reason;
 }
 
@@ -66,8 +69,8 @@ static char *image_vips_reason(const char *fallback)
  * class ("VipsForeignLoadPngSource"), which differs between builds. */
 static const char *image_loader_nickname(const char *class_name)
 {
-	GType type = class_name ? g_type_from_name(class_name) : 0;
-	return type ? vips_nickname_find(type) : NULL;
+	GType type = class_name ? V->g_type_from_name(class_name) : 0;
+	return type ? V->nickname_find(type) : NULL;
 }
 
 /* Only the formats a marketplace takes.  vips could also open SVG, PDF,
@@ -108,23 +111,23 @@ static int image_check_file(int fd, const char *path, char **err)
 static int image_read_header(VipsSource *source, const char *path, int *width, int *height,
 			     char **err)
 {
-	const char *loader = image_loader_nickname(vips_foreign_find_load_source(source));
+	const char *loader = image_loader_nickname(V->foreign_find_load_source(source));
 	if (!image_loader_allowed(loader)) {
-		vips_error_clear();
+		V->error_clear();
 		return image_fail(err, ORR_DATAERR,
 				  xasprintf("%s: not a supported image format%s%s%s", path,
 					    loader ? " (" : "", loader ? loader : "", loader ? ")" : ""));
 	}
-	VipsImage *image = vips_image_new_from_source(source, "", NULL);
+	VipsImage *image = V->image_new_from_source(source, "", NULL);
 	if (!image) {
 		char *reason = image_vips_reason("header unreadable");
 		int rc = image_fail(err, ORR_DATAERR, xasprintf("%s: %s", path, reason));
 		free(reason);
 		return rc;
 	}
-	*width = vips_image_get_width(image);
-	*height = vips_image_get_height(image);
-	g_object_unref(image);
+	*width = V->image_get_width(image);
+	*height = V->image_get_height(image);
+	V->g_object_unref(image);
 	return ORR_OK;
 }
 
@@ -132,7 +135,7 @@ static int image_read_header(VipsSource *source, const char *path, int *width, i
  * fd, so we read the very file we checked, whatever happens to the path. */
 static int image_header(int fd, const char *path, int *width, int *height, char **err)
 {
-	VipsSource *source = vips_source_new_from_descriptor(fd);
+	VipsSource *source = V->source_new_from_descriptor(fd);
 	if (!source) {
 		char *reason = image_vips_reason("cannot read the file");
 		int rc = image_fail(err, ORR_DATAERR, xasprintf("%s: %s", path, reason));
@@ -140,7 +143,7 @@ static int image_header(int fd, const char *path, int *width, int *height, char 
 		return rc;
 	}
 	int rc = image_read_header(source, path, width, height, err);
-	g_object_unref(source);
+	V->g_object_unref(source);
 	return rc;
 }
 
@@ -149,8 +152,8 @@ int image_dimensions(const char *path, int *width, int *height, char **err)
 	if (err)
 		*err = NULL;
 	pthread_once(&image_once, image_init);
-	if (!image_ready)
-		return image_fail(err, ORR_SOFTWARE, xasprintf("%s: libvips failed to start", path));
+	if (!V)
+		return image_fail(err, ORR_SOFTWARE, xasprintf("%s: %s", path, image_why));
 	/* O_NONBLOCK so a FIFO planted among the images cannot hang us. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
