@@ -15,7 +15,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # libvips is opened on first use (src/vips_lazy.c), not linked: its headers
 # only.  Linked, it and its ~100 dependencies cost every command ~60 ms.
 PKG_LIBS   = $(shell pkg-config --libs $(filter-out vips,$(PKGS))) -ldl -lpthread -lm
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SAN) -MMD -MP -Isrc $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SAN) -MMD -MP -Isrc -Iui $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 ifeq ($(V),1)
@@ -26,7 +26,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_SRC := $(wildcard src/*.c)
 UI_SRC   := $(wildcard ui/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o
 UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
@@ -39,12 +39,14 @@ RULES    := $(sort $(wildcard data/rules/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan bench bench-audit bench-jobs fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan bench bench-audit bench-jobs bench-console fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
 	@echo "make           build ./orrery"
-	@echo "make demo      install packages, build, load the demo database"
+	@echo "make demo      install packages, build, load the demo database, open the console"
+	@echo "make screenshots  capture every pane of the console into screenshots/ (tmux, aha, chromium)"
+	@echo "make bench-console  console start-up, pane switch, RSS and idle output against htop"
 	@echo "make check     install packages, build, run the whole test suite"
 	@echo "make asan      the suite under AddressSanitizer + UBSan"
 	@echo "make bench     ingest benchmark against sqlite3 .import"
@@ -58,7 +60,7 @@ help:
 deps:
 	$(Q).ci/deps
 
-$(BIN): $(B)/src/main.o $(CORE_OBJ) $(UI_OBJ)
+$(BIN): $(CORE_OBJ) $(UI_OBJ)
 	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(B)/%.o: %.c
@@ -110,13 +112,24 @@ asan: deps
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
+# The demo database, brought to life (rules, jobs, audit, KPIs), then the
+# console on it when there is a terminal.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory orrery
 	$(Q)rm -f demo.db demo.db-wal demo.db-shm
 	$(Q)./orrery --db demo.db init >/dev/null
 	$(Q)./orrery --db demo.db ingest data/demo/*.csv
-	$(Q)./orrery --db demo.db sources
-	@echo "demo database: demo.db  (try: ./orrery --db demo.db events --limit 5)"
+	$(Q)./orrery --db demo.db --rules data/demo/rules run --until-idle --max-seconds 120
+	$(Q)./orrery --db demo.db kpi collect
+	$(Q)if [ -t 0 ] && [ -t 1 ]; then ./orrery --db demo.db --rules data/demo/rules console; \
+	else echo "demo database: demo.db  (open the console: ./orrery --db demo.db --rules data/demo/rules console)"; fi
+
+screenshots: orrery
+	$(Q)tests/ui/screenshots.sh
+
+bench-console: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
+	$(Q)tests/bench/console.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss

@@ -63,9 +63,21 @@ static json_t *to_scores(json_t *groups, double *mean)
 	return scores;
 }
 
+/* The {dimension: {checked, failing}} object of one source, made on first use. */
+static json_t *source_group(json_t *by_source, const char *key)
+{
+	json_t *g = json_object_get(by_source, key);
+	if (!g) {
+		g = json_object();
+		json_object_set_new(by_source, key, g);
+	}
+	return g;
+}
+
 static json_t *score_run(json_t *checked_rows, double *overall)
 {
 	json_t *dims = json_object(), *tables = json_object(), *sources = json_object();
+	json_t *source_dims = json_object(); /* {source: {dimension: {checked, failing}}} */
 	size_t i;
 	json_t *r;
 	json_array_foreach(checked_rows, i, r) {
@@ -83,9 +95,19 @@ static json_t *score_run(json_t *checked_rows, double *overall)
 		tally(dims, dimension, checked, failing);
 		tally(tables, table, checked, failing);
 		tally(sources, json_is_integer(src) ? key : "none", checked, failing);
+		tally(source_group(source_dims, json_is_integer(src) ? key : "none"), dimension,
+		      checked, failing);
 	}
 	json_t *out = json_pack("{sososo}", "dimensions", to_scores(dims, overall), "tables",
 				to_scores(tables, NULL), "sources", to_scores(sources, NULL));
+	json_t *per = json_object();
+	const char *k;
+	json_t *g;
+	json_object_foreach(source_dims, k, g) {
+		json_object_set_new(per, k, to_scores(g, NULL));
+	}
+	json_object_set_new(out, "source_dimensions", per);
+	json_decref(source_dims);
 	json_decref(dims);
 	json_decref(tables);
 	json_decref(sources);

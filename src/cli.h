@@ -4,10 +4,24 @@
 #ifndef ORR_CLI_H
 #define ORR_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Run one command line (argv[0] is the program name).  Output goes to out,
  * messages to errs.  Returns the exit status (sysexits.h codes). */
 int cli_run(int argc, char **argv, FILE *out, FILE *errs);
+
+/* `orrery console`: what the command line settled for the console. */
+struct cli_console {
+	const char *db_path;
+	const char *rules_dir; /* resolved: --rules, else rules/ beside the db */
+	bool read_only;
+	long frames;           /* > 0: render that many refresh cycles and exit */
+	const char *keys;      /* keys to act on before reading the terminal */
+};
+/* The console lives in ui/ (curses); the program registers it so src/
+ * never links curses.  Without one, `console` says it is not built in. */
+typedef int (*cli_console_fn)(const struct cli_console *req);
+void cli_set_console(cli_console_fn fn);
 
 #endif

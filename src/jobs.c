@@ -739,3 +739,12 @@ enum orr_rc jobs_release_owner(struct store *st, const char *owner, int *n, char
 	*n = rc == ORR_OK ? sqlite3_changes(store_sqlite(st)) : 0;
 	return rc;
 }
+
+long jobs_runners_count(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM runners");
+	long n = s && sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+	if (s)
+		sqlite3_reset(s);
+	return n;
+}

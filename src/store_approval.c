@@ -33,8 +33,8 @@ enum orr_rc approval_list(struct store *st, const char *state, long limit, json_
 			  char **err)
 {
 	sqlite3_stmt *s = store_stmt_or_err(st,
-		"SELECT id, state, rule, event_id, entity, entity_id, reason, created_at, "
-		"expires_at, decided_by, decided_from, decided_at, note, job_id FROM approvals "
+		"SELECT id, state, rule, event_id, entity, entity_id, reason, "
+		"json_extract(action, '$.kind') AS proposed, created_at, expires_at, decided_by, decided_from, decided_at, note, job_id FROM approvals "
 		"WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC "
 		"LIMIT CASE WHEN ?2 > 0 THEN ?2 ELSE -1 END", "cannot read approvals", err);
 	if (!s)

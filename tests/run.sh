@@ -111,11 +111,12 @@ if [ $# -gt 0 ]; then
 	for a in "$@"; do
 		case $a in /*) f=$a ;; *) f=$CALLER/$a ;; esac
 		[ -f "$f" ] || f=$ROOT/tests/cli/${a%.sh}.sh
+		[ -f "$f" ] || f=$ROOT/tests/ui/${a%.sh}.sh
 		[ -f "$f" ] || { echo "run.sh: no test file $a" >&2; exit 64; }
 		CLI_FILES="$CLI_FILES $f"
 	done
 else
-	CLI_FILES=$(ls tests/cli/test_*.sh 2>/dev/null)
+	CLI_FILES=$(ls tests/cli/test_*.sh tests/ui/test_*.sh 2>/dev/null)
 	ls "$B"/tests/test_* >/dev/null 2>&1 ||
 		echo "note: no unit test binaries in $B/tests (make $B/tests/test_NAME builds one)" >&2
 	for bin in "$B"/tests/test_*; do

@@ -2,8 +2,10 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "console.h"
 
 int main(int argc, char **argv)
 {
+	cli_set_console(console_main);
 	return cli_run(argc, argv, stdout, stderr);
 }

@@ -1,0 +1,197 @@
+/* pane_approvals.c - what the rules want a person to decide: pending
+ * approvals newest first; a approves, x rejects with a note, on the row
+ * or on every marked row.  A decision taken by someone else shows within
+ * a second (the pane reloads each second). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "approvals.h"
+#include "clock.h"
+#include "store_approval.h"
+#include "ui.h"
+#include "xalloc.h"
+
+#define PENDING_SHOWN 2000
+
+static const struct tcol cols[] = {
+	{ "ID", 5, true },     { "WAITING", 7, false }, { "REASON", 0, false },
+	{ "RULE", 14, false }, { "ENTITY", 10, false }, { "PROPOSES", 12, false },
+};
+
+struct approvals_pane {
+	struct table t;
+};
+
+static void *create(struct console *c)
+{
+	(void)c;
+	struct approvals_pane *p = xcalloc(1, sizeof *p);
+	table_init(&p->t, cols, (int)(sizeof cols / sizeof *cols));
+	return p;
+}
+
+static void destroy(void *self)
+{
+	struct approvals_pane *p = self;
+	table_free(&p->t);
+	free(p);
+}
+
+static void add_row(struct table *t, json_t *a, int64_t now)
+{
+	char id[24], age[24], entity[96];
+	snprintf(id, sizeof id, "%lld", ui_int(a, "id"));
+	ui_ago(ui_int(a, "created_at"), now, age, sizeof age);
+	snprintf(entity, sizeof entity, "%s %lld", ui_str(a, "entity"), ui_int(a, "entity_id"));
+	const char *cells[] = { id, age, ui_str(a, "reason"), ui_str(a, "rule"), entity,
+				ui_str(a, "proposed") };
+	table_add(t, ui_int(a, "id"), R_NORMAL, cells);
+}
+
+static void load(struct console *c, void *self)
+{
+	struct approvals_pane *p = self;
+	json_t *rows = NULL;
+	char *err = NULL;
+	table_clear(&p->t);
+	if (approval_list(c->st, "pending", PENDING_SHOWN, &rows, &err) != ORR_OK) {
+		ui_status(c, R_BAD, "%s", err);
+		free(err);
+	}
+	int64_t now = ui_now_ms();
+	size_t i;
+	json_t *a;
+	json_array_foreach(rows, i, a) {
+		add_row(&p->t, a, now);
+	}
+	json_decref(rows);
+	table_done(&p->t);
+}
+
+static void draw(struct console *c, void *self, int y, int x, int h, int w)
+{
+	struct approvals_pane *p = self;
+	if (p->t.n == 0) {
+		table_draw(&p->t, y, x, 1, w, false);
+		term_text(y + 2, x + 2, w - 4,
+			  c->pending < 0 ? "cannot read the approvals"
+					 : "Nothing waits for a decision.  Rules with an \"approval\" "
+					   "gate put their proposals here.",
+			  R_DIM);
+		return;
+	}
+	table_draw(&p->t, y, x, h, w, true);
+}
+
+/* Decide every target; the losers of a race are told who won. */
+static void decide(struct console *c, struct approvals_pane *p, bool approve, const char *note)
+{
+	int64_t *ids;
+	size_t n = table_targets(&p->t, &ids);
+	int won = 0, lost = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t job = 0;
+		char *err = NULL;
+		int rc = approvals_decide(c->st, ids[i], approve, &c->op, note && *note ? note : NULL,
+					  &clock_system, &job, &err);
+		if (rc == ORR_OK) {
+			won++;
+			if (approve)
+				ui_log(c, R_GOOD, "approved %lld: job %lld queued", (long long)ids[i],
+				       (long long)job);
+			else
+				ui_log(c, R_GOOD, "rejected %lld%s%s", (long long)ids[i],
+				       note && *note ? ": " : "", note ? note : "");
+		} else {
+			lost++;
+			ui_log(c, R_WARN, "approval %lld: %s", (long long)ids[i], err ? err : "failed");
+		}
+		free(err);
+	}
+	if (n > 1)
+		ui_status(c, lost ? R_WARN : R_GOOD, "%s %d of %zu; %d already decided",
+			  approve ? "approved" : "rejected", won, n, lost);
+	table_clear_marks(&p->t);
+	free(ids);
+	c->reload = true;
+}
+
+static void approve_confirmed(struct console *c, const char *text, void *ctx)
+{
+	(void)text;
+	decide(c, ctx, true, NULL);
+}
+
+static void reject_noted(struct console *c, const char *note, void *ctx)
+{
+	decide(c, ctx, false, note);
+}
+
+static void show(struct console *c, struct approvals_pane *p)
+{
+	const struct trow *r = table_current(&p->t);
+	if (!r)
+		return;
+	json_t *a = NULL;
+	char *err = NULL;
+	if (approval_get(c->st, r->id, &a, &err) != ORR_OK) {
+		ui_status(c, R_BAD, "%s", err);
+		free(err);
+		return;
+	}
+	/* facts and action are JSON text: show them as JSON */
+	const char *fields[] = { "facts", "action" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *parsed = json_loads(ui_str(a, fields[i]), 0, NULL);
+		if (parsed)
+			json_object_set_new(a, fields[i], parsed);
+	}
+	/* what it proposes and why first, then the rest */
+	json_t *doc = json_pack("{sOsOsO}", "reason", json_object_get(a, "reason"), "proposes",
+				json_object_get(a, "action"), "facts", json_object_get(a, "facts"));
+	json_object_del(a, "action");
+	json_object_update_missing(doc, a);
+	char title[64];
+	snprintf(title, sizeof title, "approval %lld", (long long)r->id);
+	ui_view_json(c, title, doc);
+	json_decref(doc);
+	json_decref(a);
+}
+
+static bool op(struct console *c, void *self, enum op o)
+{
+	struct approvals_pane *p = self;
+	if (!table_current(&p->t))
+		return false;
+	int64_t *ids;
+	size_t n = table_targets(&p->t, &ids);
+	free(ids);
+	char q[96];
+	switch (o) {
+	case OP_ENTER: show(c, p); return true;
+	case OP_APPROVE:
+		if (n == 1) {
+			decide(c, p, true, NULL);
+		} else {
+			snprintf(q, sizeof q, "Approve %zu marked approvals? [y/N]", n);
+			ui_confirm(c, q, approve_confirmed, p);
+		}
+		return true;
+	case OP_REJECT:
+		snprintf(q, sizeof q, "Reject %zu approval%s; note (Enter: none, Esc: cancel):", n,
+			 n == 1 ? "" : "s");
+		ui_prompt(c, q, NULL, reject_noted, p);
+		return true;
+	default: return false;
+	}
+}
+
+static struct table *table(void *self)
+{
+	return &((struct approvals_pane *)self)->t;
+}
+
+const struct pane_class pane_approvals = {
+	.title = "Approvals", .create = create, .destroy = destroy, .load = load,
+	.draw = draw, .op = op, .table = table,
+};

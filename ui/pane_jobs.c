@@ -1,0 +1,309 @@
+/* pane_jobs.c - the queue: counts per state with their last hour as
+ * sparklines, and the newest jobs (by state with s, by anything with /).
+ * R retries, c cancels, k kills to dead (on the row or every marked row);
+ * p pauses or resumes the job's subsystem; o runs the orchestrator here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs_admin.h"
+#include "store_subsys.h"
+#include "ui.h"
+#include "xalloc.h"
+
+#define JOBS_SHOWN 1000
+#define HISTORY_BUCKETS 12
+#define HISTORY_BUCKET_MS (5 * 60 * 1000)
+
+static const struct tcol cols[] = {
+	{ "ID", 6, true },	{ "KIND", 15, false },	{ "STATE", 9, false }, { "TRIES", 5, true },
+	{ "DONE", 4, true },	{ "QUEUED", 7, false }, { "ABOUT", 11, false }, { "LAST ERROR", 0, false },
+};
+
+/* The states in the order the s key cycles through them (NULL: all). */
+static const char *const states[] = { NULL, "queued", "running", "failed", "dead", "succeeded",
+				      "cancelled" };
+#define NSTATES (sizeof states / sizeof *states)
+
+struct jobs_pane {
+	struct table t;
+	size_t state;          /* index in states */
+	struct jobs_counts counts;
+	json_t *history;       /* jobs_history */
+	int64_t history_at;
+};
+
+static void *create(struct console *c)
+{
+	(void)c;
+	struct jobs_pane *p = xcalloc(1, sizeof *p);
+	table_init(&p->t, cols, (int)(sizeof cols / sizeof *cols));
+	return p;
+}
+
+static void destroy(void *self)
+{
+	struct jobs_pane *p = self;
+	table_free(&p->t);
+	json_decref(p->history);
+	free(p);
+}
+
+static enum role state_role(const char *state)
+{
+	if (strcmp(state, "dead") == 0)
+		return R_BAD;
+	if (strcmp(state, "failed") == 0)
+		return R_WARN;
+	if (strcmp(state, "running") == 0)
+		return R_GOOD;
+	if (strcmp(state, "cancelled") == 0 || strcmp(state, "succeeded") == 0)
+		return R_DIM;
+	return R_NORMAL;
+}
+
+static void add_row(struct table *t, json_t *j, int64_t now)
+{
+	char id[24], tries[24], done[16], age[24], about[80];
+	snprintf(id, sizeof id, "%lld", ui_int(j, "id"));
+	snprintf(tries, sizeof tries, "%lld/%lld", ui_int(j, "attempts"), ui_int(j, "max_attempts"));
+	snprintf(done, sizeof done, "%lld%%", ui_int(j, "progress"));
+	ui_ago(ui_int(j, "created_at"), now, age, sizeof age);
+	if (*ui_str(j, "entity"))
+		snprintf(about, sizeof about, "%s %lld", ui_str(j, "entity"), ui_int(j, "entity_id"));
+	else
+		snprintf(about, sizeof about, "-");
+	const char *cells[] = { id, ui_str(j, "kind"), ui_str(j, "state"), tries, done, age, about,
+				ui_str(j, "last_error") };
+	table_add(t, ui_int(j, "id"), state_role(ui_str(j, "state")), cells);
+}
+
+static void load_history(struct console *c, struct jobs_pane *p, int64_t now)
+{
+	if (p->history && now - p->history_at < 5000)
+		return; /* buckets are five minutes wide: every 5 s is plenty */
+	json_t *h = NULL;
+	char *err = NULL;
+	if (jobs_history(c->st, now, HISTORY_BUCKET_MS, HISTORY_BUCKETS, &h, &err) != ORR_OK) {
+		free(err);
+		return;
+	}
+	json_decref(p->history);
+	p->history = h;
+	p->history_at = now;
+}
+
+static void load(struct console *c, void *self)
+{
+	struct jobs_pane *p = self;
+	int64_t now = ui_now_ms();
+	char *err = NULL;
+	if (jobs_counts(c->st, now, &p->counts, &err) != ORR_OK) {
+		ui_status(c, R_BAD, "%s", err);
+		free(err);
+		err = NULL;
+	}
+	load_history(c, p, now);
+	struct job_filter f = { .state = states[p->state], .limit = JOBS_SHOWN };
+	json_t *rows = NULL;
+	table_clear(&p->t);
+	if (jobs_list(c->st, &f, &rows, &err) != ORR_OK) {
+		ui_status(c, R_BAD, "%s", err);
+		free(err);
+	}
+	size_t i;
+	json_t *j;
+	json_array_foreach(rows, i, j) {
+		add_row(&p->t, j, now);
+	}
+	json_decref(rows);
+	table_done(&p->t);
+}
+
+/* One state's meter: "queued    12 ▁▂▃▅" in w columns. */
+static void draw_meter(struct jobs_pane *p, int y, int x, int w, const char *state, long n,
+		       const char *series)
+{
+	char text[48];
+	snprintf(text, sizeof text, "%-9s %6ld ", state, n);
+	int used = term_text(y, x, w, text, n > 0 ? state_role(state) : R_DIM);
+	json_t *arr = json_object_get(p->history, series);
+	double v[HISTORY_BUCKETS] = { 0 };
+	size_t nv = 0;
+	for (; nv < HISTORY_BUCKETS && nv < json_array_size(arr); nv++)
+		v[nv] = json_number_value(json_array_get(arr, nv));
+	int sw = w - used - 2 < HISTORY_BUCKETS ? w - used - 2 : HISTORY_BUCKETS;
+	if (sw > 0 && nv > 0)
+		term_spark(y, x + used, sw, v, nv, R_GOOD);
+}
+
+static void draw_meters(struct jobs_pane *p, int y, int x, int w)
+{
+	const struct {
+		const char *state, *series;
+		long n;
+	} m[] = {
+		{ "queued", "created", p->counts.queued },     { "running", "started", p->counts.running },
+		{ "succeeded", "succeeded", p->counts.succeeded }, { "failed", "failed", p->counts.failed },
+		{ "dead", "dead", p->counts.dead },	       { "cancelled", "cancelled", p->counts.cancelled },
+	};
+	int cw = w / 3;
+	for (int i = 0; i < 6; i++)
+		draw_meter(p, y + i / 3, x + (i % 3) * cw, cw - 1, m[i].state, m[i].n, m[i].series);
+}
+
+static void draw(struct console *c, void *self, int y, int x, int h, int w)
+{
+	(void)c;
+	struct jobs_pane *p = self;
+	draw_meters(p, y, x + 1, w - 2);
+	char line[160];
+	snprintf(line, sizeof line, "jobs: %s (newest %zu shown%s; s: state, /: filter)  "
+		 "sparklines: last hour in 5-minute steps",
+		 states[p->state] ? states[p->state] : "all states", p->t.nvis,
+		 p->t.filter[0] ? ", filtered" : "");
+	term_text(y + 2, x + 1, w - 2, line, R_DIM);
+	table_draw(&p->t, y + 3, x, h - 3, w, true);
+}
+
+static void show(struct console *c, struct jobs_pane *p)
+{
+	const struct trow *r = table_current(&p->t);
+	json_t *j = NULL;
+	char *err = NULL;
+	if (!r)
+		return;
+	if (jobs_show(c->st, r->id, &j, &err) != ORR_OK) {
+		ui_status(c, R_BAD, "%s", err);
+		free(err);
+		return;
+	}
+	char title[48];
+	snprintf(title, sizeof title, "job %lld", (long long)r->id);
+	ui_view_json(c, title, j);
+	json_decref(j);
+}
+
+static const char *bulk_name(enum jobs_bulk b)
+{
+	return b == JOBS_RETRY ? "retried" : b == JOBS_CANCEL ? "cancelled" : "killed";
+}
+
+/* One conditional UPDATE per job: a job that changed state meanwhile is
+ * left alone and counted as skipped. */
+static void bulk(struct console *c, struct jobs_pane *p, enum jobs_bulk b)
+{
+	int64_t *ids;
+	size_t n = table_targets(&p->t, &ids);
+	int changed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct job_filter f = { .id = ids[i] };
+		int one = 0;
+		char *err = NULL;
+		if (jobs_bulk(c->st, b, &f, c->op.name, ui_now_ms(), &one, &err) != ORR_OK) {
+			ui_log(c, R_BAD, "job %lld: %s", (long long)ids[i], err);
+			free(err);
+		}
+		changed += one;
+	}
+	if (n == 1)
+		ui_log(c, changed ? R_GOOD : R_WARN, "job %lld %s%s", (long long)ids[0],
+		       changed ? bulk_name(b) : "not ", changed ? "" : bulk_name(b));
+	else
+		ui_log(c, R_GOOD, "%s %d of %zu marked jobs (the others were in another state)",
+		       bulk_name(b), changed, n);
+	table_clear_marks(&p->t);
+	free(ids);
+	c->reload = true;
+}
+
+static void kill_confirmed(struct console *c, const char *t, void *ctx)
+{
+	(void)t;
+	bulk(c, ctx, JOBS_KILL);
+}
+
+static void cancel_confirmed(struct console *c, const char *t, void *ctx)
+{
+	(void)t;
+	bulk(c, ctx, JOBS_CANCEL);
+}
+
+static void retry_confirmed(struct console *c, const char *t, void *ctx)
+{
+	(void)t;
+	bulk(c, ctx, JOBS_RETRY);
+}
+
+static void ask(struct console *c, struct jobs_pane *p, const char *verb, prompt_fn fn)
+{
+	int64_t *ids;
+	size_t n = table_targets(&p->t, &ids);
+	char q[128];
+	if (n == 1)
+		snprintf(q, sizeof q, "%s job %lld? [y/N]", verb, (long long)ids[0]);
+	else
+		snprintf(q, sizeof q, "%s %zu marked jobs? [y/N]", verb, n);
+	free(ids);
+	ui_confirm(c, q, fn, p);
+}
+
+void ui_pause_toggle(struct console *c, const char *kind)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%.*s", (int)strcspn(kind, "."), kind);
+	struct subsys_state ss;
+	char *err = NULL;
+	if (subsys_state_load(c->st, name, &ss, &err) != ORR_OK ||
+	    subsys_set_paused(c->st, name, !ss.paused, ui_now_ms(), &err) != ORR_OK) {
+		ui_log(c, R_BAD, "%s: %s", name, err);
+		free(err);
+		return;
+	}
+	ui_log(c, R_GOOD, "subsystem %s %s", name, ss.paused ? "resumed" : "paused");
+}
+
+static bool op(struct console *c, void *self, enum op o)
+{
+	struct jobs_pane *p = self;
+	const struct trow *r = table_current(&p->t);
+	switch (o) {
+	case OP_JOB_STATE:
+		p->state = (p->state + 1) % NSTATES;
+		ui_status(c, R_NORMAL, "jobs: %s", states[p->state] ? states[p->state] : "all states");
+		c->reload = true;
+		return true;
+	case OP_ORCH: ui_orch_toggle(c); return true;
+	case OP_ENTER: show(c, p); return r != NULL;
+	case OP_JOB_RETRY:
+		if (!r)
+			return false;
+		if (p->t.nmarks)
+			ask(c, p, "Retry", retry_confirmed);
+		else
+			bulk(c, p, JOBS_RETRY);
+		return true;
+	case OP_JOB_CANCEL:
+		if (r)
+			ask(c, p, "Cancel", cancel_confirmed);
+		return r != NULL;
+	case OP_JOB_KILL:
+		if (r)
+			ask(c, p, "Kill (to dead)", kill_confirmed);
+		return r != NULL;
+	case OP_SUBSYS_PAUSE:
+		if (r)
+			ui_pause_toggle(c, r->cells[1]);
+		return r != NULL;
+	default: return false;
+	}
+}
+
+static struct table *table(void *self)
+{
+	return &((struct jobs_pane *)self)->t;
+}
+
+const struct pane_class pane_jobs = {
+	.title = "Jobs", .create = create, .destroy = destroy, .load = load,
+	.draw = draw, .op = op, .table = table,
+};

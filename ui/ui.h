@@ -1,0 +1,135 @@
+/* ui.h - what the console's panes share: the console's state, the pane
+ * contract, the key table's operations, and the services the frame gives
+ * a pane (status line, action log, drill-down text view, prompts,
+ * confirmations, background work).  Panes never issue SQL: they call the
+ * same src/ functions the command line calls. */
+#ifndef ORR_UI_UI_H
+#define ORR_UI_UI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "console.h"
+#include "rc.h"
+#include "operator.h"
+#include "table.h"
+
+struct store;
+struct console;
+
+/* Operations a key can name.  One table (keys.c) maps keys to them and
+ * generates the help screen and the footer. */
+enum op {
+	OP_NONE,
+	OP_PANE1, OP_PANE2, OP_PANE3, OP_PANE4, OP_PANE5, OP_PANE6,
+	OP_NEXT_PANE, OP_PREV_PANE,
+	OP_HELP, OP_COMMAND, OP_FILTER, OP_MARK, OP_ENTER, OP_BACK, OP_QUIT, OP_LOG,
+	OP_NEXT_PAGE, OP_PREV_PAGE,
+	OP_AUDIT_RUN, OP_MAP_VIEW, OP_RULE_TOGGLE, OP_RULE_BACKTEST,
+	OP_JOB_RETRY, OP_JOB_CANCEL, OP_JOB_KILL, OP_JOB_STATE, OP_SUBSYS_PAUSE, OP_ORCH,
+	OP_KPI_SAVE, OP_KPI_BASELINE, OP_APPROVE, OP_REJECT,
+};
+
+enum pane_id { PANE_AUDIT, PANE_MAP, PANE_RULES, PANE_JOBS, PANE_KPIS, PANE_APPROVALS, NPANES };
+
+/* A pane: its data is reloaded on a timer (and after each action), drawn in
+ * the rectangle the frame gives it, and handed the operations the key
+ * table resolves for it. */
+struct pane_class {
+	const char *title;
+	void *(*create)(struct console *c);
+	void (*destroy)(void *self);
+	void (*load)(struct console *c, void *self);
+	void (*draw)(struct console *c, void *self, int y, int x, int h, int w);
+	/* true when the pane used the operation */
+	bool (*op)(struct console *c, void *self, enum op op);
+	/* the pane's table, for the frame's filter, marks and cursor keys */
+	struct table *(*table)(void *self);
+};
+
+extern const struct pane_class pane_audit, pane_map, pane_rules, pane_jobs, pane_kpis,
+	pane_approvals;
+
+/* Background work, one at a time: an audit run, a command of the command
+ * line, a backtest.  The thread has its own database connection. */
+struct bg;
+
+struct console {
+	const struct cli_console *req;
+	struct store *st;
+	struct operator_id op;
+	int pane;
+	void *state[NPANES];
+	bool reload;          /* reload the data at the next pass */
+	int64_t loaded_at;
+	long pending;         /* pending approvals, for the tab bar */
+	int body_h;           /* rows the pane has now */
+	/* the drill-down view, over the pane (Esc closes) */
+	char *view_title;
+	char **view_lines;
+	size_t view_n, view_top;
+	/* overlays: 1 help, 2 log */
+	int overlay;
+	size_t overlay_top;
+	/* the status line */
+	char status[256];
+	enum role status_role;
+	int64_t status_until;
+	/* what the console did for the operator */
+	char **log;
+	size_t nlog;
+	struct bg *bg;
+	struct orch *orch;
+	/* a prompt or a confirmation on the status line */
+	struct prompt *prompt;
+};
+
+int64_t ui_now_ms(void);
+/* The status line for a few seconds; printf-like. */
+void ui_status(struct console *c, enum role r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Record an action done for the operator (the `L` log) and show it. */
+void ui_log(struct console *c, enum role r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Show text (taken: the console frees it) as the drill-down view. */
+void ui_view(struct console *c, const char *title, char *text);
+/* A JSON value, indented, as the drill-down view. */
+void ui_view_json(struct console *c, const char *title, json_t *j);
+
+/* Ask for a line of text; done runs with it on Enter (not on Esc). */
+typedef void (*prompt_fn)(struct console *c, const char *text, void *ctx);
+void ui_prompt(struct console *c, const char *label, const char *initial, prompt_fn done,
+	       void *ctx);
+/* Ask y/N; done runs only on y. */
+void ui_confirm(struct console *c, const char *question, prompt_fn done, void *ctx);
+
+/* Run a command line of the CLI (argv after the program name) in the
+ * background, through the CLI's own dispatcher; its output becomes the
+ * drill-down view when it ends.  false when other work is running. */
+bool ui_run_command(struct console *c, const char *title, int argc, const char *const *argv);
+/* Run the audit in the background with a progress gauge. */
+bool ui_run_audit(struct console *c);
+/* Progress of the background work for the frame: false when none. */
+bool ui_bg_progress(struct console *c, const char **title, double *fraction);
+
+/* The in-process orchestrator (the rule engine and workers of `orrery
+ * run`), started and stopped with `o`. */
+bool ui_orch_running(const struct console *c);
+void ui_orch_toggle(struct console *c);
+/* Text for the header: "stopped", "running (2 workers)", "external". */
+const char *ui_orch_state(struct console *c);
+
+/* Pause or resume a subsystem, named or by a job kind "sub.verb". */
+void ui_pause_toggle(struct console *c, const char *kind_or_name);
+
+/* Helpers to turn JSON rows into cells. */
+const char *ui_str(json_t *row, const char *field);
+long long ui_int(json_t *row, const char *field);
+double ui_num(json_t *row, const char *field);
+/* "14:05:33" today, else "12-03 14:05"; "-" for 0. */
+void ui_time(int64_t ms, char *out, size_t size);
+/* "3s", "4m", "2h", "5d" ago from now. */
+void ui_ago(int64_t ms, int64_t now, char *out, size_t size);
+
+#endif
