@@ -21,6 +21,7 @@ struct cli {
 	bool dot;              /* subsystems --format dot */
 	bool md;               /* audit --format md */
 	const char *rules_dir; /* --rules DIR, else rules/ beside the database */
+	const char *log_format; /* --log-format: the runner's log lines, text or json */
 };
 
 struct cli_command {

@@ -8,6 +8,7 @@
 #include "jobs.h"
 #include "jobs_admin.h"
 #include "operator.h"
+#include "runlog.h"
 #include "runner.h"
 #include "store.h"
 #include "store_event.h"
@@ -253,6 +254,28 @@ static int cmd_jobs(struct cli *cli)
 
 /* --- run ------------------------------------------------------------------- */
 
+/* --log-format (else the global one), --kpi-every and --metrics-file. */
+static int run_log_options(struct cli *cli, struct run_options *o)
+{
+	const char *format = cli_args_get(&cli->args, "log-format");
+	format = format ? format : cli->log_format;
+	if (!runlog_format_parse(format, &o->log_json))
+		return cli_fail(cli, ORR_USAGE, xasprintf("run: unknown --log-format \"%s\" (text "
+							  "or json)", format));
+	const char *every = cli_args_get(&cli->args, "kpi-every");
+	o->kpi_every_ms = every ? rules_parse_duration(every) : 0;
+	if (every && o->kpi_every_ms <= 0)
+		return cli_fail(cli, ORR_USAGE, xasprintf("run: --kpi-every takes a duration such "
+							  "as 60s or 5m, not \"%s\"", every));
+	o->metrics_file = cli_args_get(&cli->args, "metrics-file");
+	if (o->metrics_file && !*o->metrics_file)
+		return cli_fail(cli, ORR_USAGE, xstrdup("run: --metrics-file needs a path"));
+	o->log = stderr;
+	if (o->log_json)
+		o->progress = NULL; /* a status line would break the JSON lines */
+	return ORR_OK;
+}
+
 static int run_options(struct cli *cli, struct run_options *o)
 {
 	long long workers = cli_number(cli, "workers", 2);
@@ -266,7 +289,7 @@ static int run_options(struct cli *cli, struct run_options *o)
 				   .until_idle = cli_args_get(&cli->args, "until-idle") != NULL,
 				   .max_ms = max_s * 1000, .lease_ms = lease_s * 1000, .batch = 128,
 				   .progress = isatty(STDERR_FILENO) && !cli->json ? stderr : NULL };
-	return ORR_OK;
+	return run_log_options(cli, o);
 }
 
 static void run_report_out(struct cli *cli, const struct run_report *r)
@@ -463,7 +486,7 @@ const struct cli_command cli_jobs_commands[] = {
 	    { "bucket", true, NULL }, { "buckets", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_jobs },
 	{ "run", "run [--workers N] [--until-idle] [--max-seconds N] [--lease-seconds N] "
-		 "[--format json]",
+		 "[--metrics-file PATH] [--kpi-every 60s] [--log-format text|json] [--format json]",
 	  "run the rule engine and the job workers",
 	  "Runs the rule engine over new events and N worker threads (default 2) over\n"
 	  "the job queue.  SIGINT or SIGTERM stops it cleanly: running jobs finish or\n"
@@ -471,10 +494,18 @@ const struct cli_command cli_jobs_commands[] = {
 	  "the next start on the same host and its jobs are taken back at once; on\n"
 	  "other hosts when their lease (--lease-seconds, default 30) runs out.\n\n"
 	  "  --until-idle      stop when no event, queued job or retry is left\n"
-	  "  --max-seconds N   stop after N seconds",
+	  "  --max-seconds N   stop after N seconds\n"
+	  "  --kpi-every D     collect KPI samples this often (default 60s) and at the end\n"
+	  "  --metrics-file P  after each collection, write the KPIs in the Prometheus\n"
+	  "                    text format to P, atomically (node_exporter's textfile\n"
+	  "                    collector reads it)\n"
+	  "  --log-format F    log lines as text (warnings and errors) or json (one\n"
+	  "                    object per line: time, level, subsystem, job_id, event_id,\n"
+	  "                    message; every line)",
 	  DB_WRITE,
 	  { { "workers", true, NULL }, { "until-idle", false, NULL }, { "max-seconds", true, NULL },
-	    { "lease-seconds", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
+	    { "lease-seconds", true, NULL }, { "metrics-file", true, NULL },
+	    { "kpi-every", true, NULL }, { "log-format", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_run },
 	{ "emit", "emit TYPE [--entity E] [--entity-id N] [--payload JSON] [--count N]",
 	  "append an event by hand, for the rules to handle",

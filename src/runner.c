@@ -12,6 +12,8 @@
 #include "engine.h"
 #include "jobs.h"
 #include "jobs_admin.h"
+#include "kpi.h"
+#include "runlog.h"
 #include "store.h"
 #include "store_firing.h"
 #include "xalloc.h"
@@ -19,6 +21,8 @@
 #define ENGINE_BATCH 1000
 #define IDLE_WAIT_MS 50
 #define HOUSEKEEPING_MS 1000
+#define KPI_EVERY_MS 60000      /* the default of run_options.kpi_every_ms */
+#define JSON_PROGRESS_MS 10000  /* a progress line this often in JSON logs */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -40,6 +44,8 @@ struct runner {
 	long finished;              /* under wake_lock */
 	unsigned long work_gen;     /* bumped under wake_lock whenever work appears */
 	char *worker_error;         /* first worker failure, under wake_lock */
+	struct runlog log;
+	int64_t started, last_kpi, last_progress; /* main thread only */
 };
 
 /* --- workers --------------------------------------------------------------- */
@@ -107,6 +113,30 @@ static void worker_failed(struct runner *r, char *err)
 	pthread_mutex_unlock(&r->wake_lock);
 }
 
+/* A failed attempt is a warning, one that leaves the job dead an error;
+ * successes are logged for JSON logs only (runlog drops info from text). */
+static void log_outcomes(struct runner *r, const struct job_ctx *jobs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct job_ctx *c = &jobs[i];
+		struct runlog_about about = { c->subsystem ? c->subsystem->name : NULL, c->id,
+					      c->event_id };
+		const char *kind = c->kind ? c->kind->name : "a job of unknown kind";
+		bool dead = c->status == JOB_PERMANENT || c->attempt >= c->max_attempts;
+		if (c->lease_lost)
+			runlog_write(&r->log, RUNLOG_WARN, &about,
+				     "%s lost its lease: its outcome is dropped", kind);
+		else if (c->status == JOB_DONE)
+			runlog_write(&r->log, RUNLOG_INFO, &about, "%s succeeded (attempt %d)", kind,
+				     c->attempt);
+		else if (c->status != JOB_RELEASE)
+			runlog_write(&r->log, dead ? RUNLOG_ERROR : RUNLOG_WARN, &about,
+				     "%s attempt %d/%d failed%s: %s", kind, c->attempt,
+				     c->max_attempts, dead ? ", the job is dead" : ", will retry",
+				     c->error ? c->error : "no reason given");
+	}
+}
+
 /* One pass: claim, run, record.  False when the worker must stop. */
 static bool work_once(struct runner *r, struct store *st, uint64_t *rnd)
 {
@@ -124,6 +154,7 @@ static bool work_once(struct runner *r, struct store *st, uint64_t *rnd)
 		return !r->stop;
 	}
 	run_claimed(r, jobs, n);
+	log_outcomes(r, jobs, n);
 	if (jobs_finish(st, &clock_system, jobs, n, rnd, &err) != ORR_OK) {
 		worker_failed(r, err);
 		return false;
@@ -202,6 +233,75 @@ static bool should_stop(struct runner *r, int64_t started)
 	return r->opt->max_ms > 0 && clock_now(&clock_system) - started >= r->opt->max_ms;
 }
 
+/* --- KPIs and logs --------------------------------------------------------- */
+
+/* The runner's span, the samples and the metrics file.  A failure is
+ * logged, not fatal: the run matters more than its measurement. */
+static void kpi_tick(struct runner *r, struct store *st)
+{
+	char *err = NULL;
+	int n = 0;
+	enum orr_rc rc = kpi_runner_seen(st, r->id, r->started, r->opt->workers, &clock_system,
+					 &err);
+	if (rc == ORR_OK)
+		rc = kpi_collect(st, &clock_system, &n, &err);
+	if (rc == ORR_OK && r->opt->metrics_file)
+		rc = kpi_write_metrics_file(st, &clock_system, r->opt->metrics_file, &err);
+	if (rc == ORR_OK)
+		runlog_write(&r->log, RUNLOG_INFO, NULL, "KPIs collected: %d samples written", n);
+	else
+		runlog_write(&r->log, RUNLOG_ERROR, NULL, "KPIs not collected: %s", err);
+	free(err);
+}
+
+/* The span starts now, and a metrics file that cannot be written stops the
+ * run before it begins rather than a minute into it. */
+static enum orr_rc kpi_start(struct runner *r, struct store *st, char **err)
+{
+	enum orr_rc rc = kpi_runner_seen(st, r->id, r->started, r->opt->workers, &clock_system,
+					 err);
+	if (rc == ORR_OK && r->opt->metrics_file)
+		rc = kpi_write_metrics_file(st, &clock_system, r->opt->metrics_file, err);
+	if (rc == ORR_OK)
+		runlog_write(&r->log, RUNLOG_INFO, NULL, "run %s started: %d workers", r->id,
+			     r->opt->workers);
+	return rc;
+}
+
+static void log_progress(struct runner *r, struct store *st, const struct run_report *rep)
+{
+	struct jobs_counts c;
+	char *err = NULL;
+	if (jobs_counts(st, clock_now(&clock_system), &c, &err) != ORR_OK) {
+		free(err);
+		return;
+	}
+	runlog_write(&r->log, RUNLOG_INFO, NULL,
+		     "progress: %ld events, jobs %ld queued %ld running %ld succeeded %ld failed "
+		     "%ld dead", rep->events, c.queued, c.running, c.succeeded, c.failed, c.dead);
+}
+
+/* After housekeeping: what it did, progress for JSON logs, KPIs when due. */
+static void periodic(struct runner *r, struct store *st, const struct run_report *rep,
+		     const struct run_report *before, int64_t now)
+{
+	if (rep->reclaimed > before->reclaimed)
+		runlog_write(&r->log, RUNLOG_WARN, NULL, "%ld lapsed leases taken back",
+			     rep->reclaimed - before->reclaimed);
+	if (rep->expired > before->expired)
+		runlog_write(&r->log, RUNLOG_INFO, NULL, "%ld approvals expired",
+			     rep->expired - before->expired);
+	if (r->log.json && now - r->last_progress >= JSON_PROGRESS_MS) {
+		log_progress(r, st, rep);
+		r->last_progress = now;
+	}
+	int64_t every = r->opt->kpi_every_ms ? r->opt->kpi_every_ms : KPI_EVERY_MS;
+	if (every > 0 && now - r->last_kpi >= every) {
+		kpi_tick(r, st);
+		r->last_kpi = now;
+	}
+}
+
 /* The engine and housekeeping until a stop; the first error ends the run. */
 static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_report *rep,
 			     int64_t started, char **err)
@@ -212,9 +312,12 @@ static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_repo
 	while (rc == ORR_OK && !should_stop(r, started)) {
 		int64_t now = clock_now(&clock_system);
 		if (now - last_house >= HOUSEKEEPING_MS) {
+			struct run_report before = *rep;
 			rc = housekeeping(st, rep, &rnd, err);
 			if (r->opt->progress)
 				show_progress(r, st, rep);
+			if (rc == ORR_OK)
+				periodic(r, st, rep, &before, now);
 			last_house = now;
 		}
 		int handled = 0;
@@ -280,6 +383,9 @@ static enum orr_rc run_with(struct runner *r, struct store *st, struct run_repor
 	char host[256] = "";
 	runner_identify(r, started, host, sizeof host);
 	enum orr_rc rc = jobs_runner_register(st, r->id, host, (long)getpid(), started, err);
+	r->started = r->last_kpi = r->last_progress = started;
+	if (rc == ORR_OK)
+		rc = kpi_start(r, st, err);
 	pthread_t *threads = xcalloc((size_t)r->opt->workers, sizeof *threads);
 	int nthreads = 0;
 	if (rc == ORR_OK)
@@ -288,6 +394,8 @@ static enum orr_rc run_with(struct runner *r, struct store *st, struct run_repor
 		rc = main_loop(r, st, rep, started, err);
 	stop_workers(r, threads, nthreads);
 	free(threads);
+	if (nthreads > 0) /* it ran: its last span and samples */
+		kpi_tick(r, st);
 	if (rc == ORR_OK && r->worker_error) {
 		*err = r->worker_error;
 		r->worker_error = NULL;
@@ -303,13 +411,17 @@ static enum orr_rc run_with(struct runner *r, struct store *st, struct run_repor
 	rep->interrupted = stop_signal != 0;
 	if (r->opt->progress)
 		fputc('\n', r->opt->progress);
+	runlog_write(&r->log, RUNLOG_INFO, NULL, "run %s finished: %ld events handled, %ld job "
+		     "outcomes in %.2f s%s", r->id, rep->events, rep->finished,
+		     rep->elapsed_ms / 1000.0, rep->interrupted ? " (stopped by a signal)" : "");
 	return rc;
 }
 
 enum orr_rc runner_run(const char *db_path, const struct rule_set *rules,
 		       const struct run_options *opt, struct run_report *rep, char **err)
 {
-	struct runner r = { .db_path = db_path, .opt = opt, .rules = rules };
+	struct runner r = { .db_path = db_path, .opt = opt, .rules = rules,
+			    .log = { opt->log, opt->log_json, &clock_system } };
 	memset(rep, 0, sizeof *rep);
 	struct store *st = NULL;
 	enum orr_rc rc = store_open(db_path, STORE_READWRITE, &st, err);

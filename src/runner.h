@@ -25,6 +25,12 @@ struct run_options {
 	const volatile int *stop;
 	/* Leave SIGINT and SIGTERM alone (the console owns the terminal). */
 	bool keep_signals;
+	FILE *log;            /* log lines (see runlog.h), or NULL */
+	bool log_json;        /* ... as JSON objects, one per line */
+	/* Collect KPIs this often (0: once a minute; < 0: never on a timer)
+	 * and at the end of the run. */
+	int64_t kpi_every_ms;
+	const char *metrics_file; /* Prometheus text rewritten after each collection, or NULL */
 };
 
 /* What a run did, for its report. */
