@@ -488,6 +488,38 @@ static int cmd_query(struct cli *cli)
 	return ORR_OK;
 }
 
+/* --- console ------------------------------------------------------------- */
+
+static cli_console_fn console_fn;
+
+void cli_set_console(cli_console_fn fn)
+{
+	console_fn = fn;
+}
+
+/* The database must exist and be current: the console shows it, it does
+ * not create it (`orrery init` does). */
+static int cmd_console(struct cli *cli)
+{
+	if (!console_fn)
+		return cli_fail(cli, ORR_SOFTWARE, xstrdup("this orrery has no console built in"));
+	long long frames = cli_number(cli, "frames", 0);
+	if (frames < 0)
+		return ORR_USAGE;
+	int rc = cli_open_read(cli);
+	store_close(cli->st);
+	cli->st = NULL;
+	if (rc != ORR_OK)
+		return rc;
+	char *rules = cli_rules_dir(cli);
+	struct cli_console req = { .db_path = cli->db_path, .rules_dir = rules,
+				   .read_only = cli_args_get(&cli->args, "read-only") != NULL,
+				   .frames = (long)frames, .keys = cli_args_get(&cli->args, "keys") };
+	rc = console_fn(&req);
+	free(rules);
+	return rc;
+}
+
 /* --- version ------------------------------------------------------------- */
 
 static int cmd_version(struct cli *cli)
@@ -551,6 +583,17 @@ static const struct cli_command commands[] = {
 	  "Runs SQL on a read-only connection: the database cannot be changed from here.\n"
 	  "Output is tab-separated with a header row, or JSON objects.",
 	  DB_READ, { OPT_FORMAT_OUT, OPT_HELP }, cmd_query },
+	{ "console", "console [--read-only] [--frames N] [--keys KEYS]",
+	  "open the operations console (also: orrery with no command on a terminal)",
+	  "Opens the ncurses console on the database: panes for the audit, the\n"
+	  "integration map, the rules, the jobs, the KPIs and the approvals.  Press ?\n"
+	  "inside for every key.\n\n"
+	  "  --read-only   every key that changes something is disabled\n"
+	  "  --frames N    render N refresh cycles and exit (for tests and scripts)\n"
+	  "  --keys KEYS   act on these keys first, as if typed (\\n is Enter,\n"
+	  "                \\e Escape, \\t Tab)",
+	  DB_NONE, { { "read-only", false, NULL }, { "frames", true, NULL }, { "keys", true, NULL },
+		     OPT_HELP }, cmd_console },
 	{ "version", "version [--format json]", "print the version", "Prints the version.",
 	  DB_NONE, { OPT_FORMAT_OUT, OPT_HELP }, cmd_version },
 	{ "help", "help [COMMAND]", "show help for a command", "Shows help.", DB_NONE,
@@ -757,6 +800,10 @@ int cli_run(int argc, char **argv, FILE *out, FILE *errs)
 	int rc = global_options(&cli, argc, argv, &i);
 	if (rc != ORR_OK)
 		return rc < 0 ? ORR_OK : rc;
+	if (i == argc && console_fn && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		char *none[] = { NULL };
+		return finish_output(&cli, run_command(&cli, find_command("console"), 0, none));
+	}
 	if (i == argc) {
 		usage(errs);
 		return ORR_USAGE;
