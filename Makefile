@@ -93,6 +93,9 @@ $(B)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $$(pkg-config --libs criterion vips)
 
+# The console's widget logic, tested without a terminal.
+$(B)/tests/test_table: $(B)/ui/table.o $(B)/ui/term.o
+
 $(B)/gen_retail: tests/bench/gen_retail.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<

@@ -514,7 +514,8 @@ static int cmd_console(struct cli *cli)
 	char *rules = cli_rules_dir(cli);
 	struct cli_console req = { .db_path = cli->db_path, .rules_dir = rules,
 				   .read_only = cli_args_get(&cli->args, "read-only") != NULL,
-				   .frames = (long)frames, .keys = cli_args_get(&cli->args, "keys") };
+				   .frames = (long)frames, .keys = cli_args_get(&cli->args, "keys"),
+				   .timings = cli_args_get(&cli->args, "timings") };
 	rc = console_fn(&req);
 	free(rules);
 	return rc;
@@ -583,7 +584,7 @@ static const struct cli_command commands[] = {
 	  "Runs SQL on a read-only connection: the database cannot be changed from here.\n"
 	  "Output is tab-separated with a header row, or JSON objects.",
 	  DB_READ, { OPT_FORMAT_OUT, OPT_HELP }, cmd_query },
-	{ "console", "console [--read-only] [--frames N] [--keys KEYS]",
+	{ "console", "console [--read-only] [--frames N] [--keys KEYS] [--timings FILE]",
 	  "open the operations console (also: orrery with no command on a terminal)",
 	  "Opens the ncurses console on the database: panes for the audit, the\n"
 	  "integration map, the rules, the jobs, the KPIs and the approvals.  Press ?\n"
@@ -591,9 +592,11 @@ static const struct cli_command commands[] = {
 	  "  --read-only   every key that changes something is disabled\n"
 	  "  --frames N    render N refresh cycles and exit (for tests and scripts)\n"
 	  "  --keys KEYS   act on these keys first, as if typed (\\n is Enter,\n"
-	  "                \\e Escape, \\t Tab)",
+	  "                \\e Escape, \\t Tab)\n"
+	  "  --timings FILE  append a line per frame: frame, pane, load or -, the\n"
+	  "                milliseconds of the data load and of the draw (benchmarks)",
 	  DB_NONE, { { "read-only", false, NULL }, { "frames", true, NULL }, { "keys", true, NULL },
-		     OPT_HELP }, cmd_console },
+		     { "timings", true, NULL }, OPT_HELP }, cmd_console },
 	{ "version", "version [--format json]", "print the version", "Prints the version.",
 	  DB_NONE, { OPT_FORMAT_OUT, OPT_HELP }, cmd_version },
 	{ "help", "help [COMMAND]", "show help for a command", "Shows help.", DB_NONE,

@@ -18,6 +18,7 @@ struct cli_console {
 	bool read_only;
 	long frames;           /* > 0: render that many refresh cycles and exit */
 	const char *keys;      /* keys to act on before reading the terminal */
+	const char *timings;   /* append each frame's load and draw times here */
 };
 /* The console lives in ui/ (curses); the program registers it so src/
  * never links curses.  Without one, `console` says it is not built in. */

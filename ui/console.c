@@ -633,16 +633,37 @@ static void console_free(struct console *c)
 	store_close(c->st);
 }
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One frame: reload when due, draw; --timings gets what each took. */
+static void frame(struct console *c, FILE *timings, long n)
+{
+	int64_t t0 = mono_us(), t1 = t0;
+	bool loading = c->reload || ui_now_ms() - c->loaded_at >= RELOAD_MS;
+	if (loading) {
+		load(c);
+		t1 = mono_us();
+	}
+	draw(c);
+	if (timings)
+		fprintf(timings, "%ld %s %s %.3f %.3f\n", n, panes[c->pane]->title,
+			loading ? "load" : "-", (t1 - t0) / 1000.0, (mono_us() - t1) / 1000.0);
+}
+
 static void loop(struct console *c)
 {
 	const char *script = c->req->keys ? c->req->keys : "";
 	long frames = 0;
 	bool quit = false;
+	FILE *timings = c->req->timings ? fopen(c->req->timings, "a") : NULL;
 	while (!quit) {
 		ui_bg_poll(c);
-		if (c->reload || ui_now_ms() - c->loaded_at >= RELOAD_MS)
-			load(c);
-		draw(c);
+		frame(c, timings, frames);
 		if (c->req->frames > 0 && ++frames >= c->req->frames)
 			break;
 		wint_t ch;
@@ -660,6 +681,8 @@ static void loop(struct console *c)
 			continue; /* ncurses has resized stdscr: the next draw lays out anew */
 		handle_key(c, ch, got == KEY_CODE_YES, &quit);
 	}
+	if (timings)
+		fclose(timings);
 }
 
 int console_main(const struct cli_console *req)

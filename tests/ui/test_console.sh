@@ -470,3 +470,34 @@ test_console_on_a_missing_database_is_66() {
 	assert_err_contains "no database at"
 	assert_no_file "$T/none.db"
 }
+
+test_orrery_with_no_command_on_a_terminal_opens_the_console() {
+	init_db
+	command -v tmux >/dev/null 2>&1 || skip "tmux not installed"
+	UI_SOCK=$T/tmux.sock
+	UI_S=bare
+	trap 'tmux -S "$UI_SOCK" kill-server 2>/dev/null' EXIT
+	tmux -S "$UI_SOCK" -f /dev/null new-session -d -s bare -x 80 -y 24 \
+		"env TERM=screen LANG=C.UTF-8 ORRERY_DB=$DB $ORRERY; sleep 30"
+	ui_expect "6 Approvals (0)"
+	ui_keys q
+}
+
+test_rules_backtest_shows_what_a_candidate_would_do() {
+	init_db
+	run --db "$DB" emit order.flagged --entity order --entity-id 1 --payload '{"order": "o-1"}'
+	mkdir -p "$T/candidate"
+	cat >"$T/candidate/flag.json" <<'JSON'
+{"name": "flag-review", "on": "order.flagged",
+ "then": [{"enqueue": {"kind": "manual.task", "args": {"title": "flagged {{payload.order}}"}}}]}
+JSON
+	ui_start
+	ui_keys 3 b
+	ui_expect "backtest rules file or directory:"
+	ui_keys C-u
+	ui_type "$T/candidate"
+	ui_keys Enter
+	ui_expect ":rules backtest  (exit 0)"
+	ui_expect "flag-review"
+	assert_sql "SELECT count(*) FROM jobs" 0
+}
