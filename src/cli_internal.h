@@ -92,5 +92,8 @@ long long cli_id_arg(struct cli *cli, int i, const char *what);
  * jobs, run, tasks (cli_jobs.c). */
 extern const struct cli_command cli_rules_commands[], cli_jobs_commands[], cli_audit_commands[];
 extern const int cli_rules_ncommands, cli_jobs_ncommands, cli_audit_ncommands;
+/* KPIs: collect, show, baselines, compare, export (cli_kpi.c). */
+extern const struct cli_command cli_kpi_commands[];
+extern const int cli_kpi_ncommands;
 
 #endif
