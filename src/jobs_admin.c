@@ -365,3 +365,36 @@ enum orr_rc jobs_history(struct store *st, int64_t now_ms, int64_t bucket_ms, in
 		free(h.v[k]);
 	return rc;
 }
+
+/* Each count reads a partial index (jobs_ready, jobs_leases, jobs_parked),
+ * never the table: the cost follows the live jobs, not the history. */
+enum orr_rc jobs_counts_live(struct store *st, struct jobs_counts *c, char **err)
+{
+	memset(c, 0, sizeof *c);
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT 'waiting', count(*) FROM jobs INDEXED BY jobs_ready "
+		"WHERE state IN ('queued', 'failed') "
+		"UNION ALL SELECT 'running', count(*) FROM jobs INDEXED BY jobs_leases "
+		"WHERE state = 'running' "
+		"UNION ALL SELECT state, count(*) FROM jobs INDEXED BY jobs_parked "
+		"WHERE state IN ('failed', 'dead', 'cancelled') GROUP BY state",
+		"cannot count jobs", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	long waiting = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(s, 0);
+		if (strcmp(state, "waiting") == 0)
+			waiting = (long)sqlite3_column_int64(s, 1);
+		else
+			count_state(c, state, (long)sqlite3_column_int64(s, 1));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		*err = store_errmsg(st, "cannot count jobs");
+		return store_rc(rc);
+	}
+	c->queued = waiting - c->failed;
+	return ORR_OK;
+}

@@ -10,7 +10,7 @@
 #include "ui.h"
 #include "xalloc.h"
 
-#define JOBS_SHOWN 1000
+#define JOBS_SHOWN 500
 #define HISTORY_BUCKETS 12
 #define HISTORY_BUCKET_MS (5 * 60 * 1000)
 
@@ -97,7 +97,7 @@ static void load(struct console *c, void *self)
 	struct jobs_pane *p = self;
 	int64_t now = ui_now_ms();
 	char *err = NULL;
-	if (jobs_counts(c->st, now, &p->counts, &err) != ORR_OK) {
+	if (jobs_counts_live(c->st, &p->counts, &err) != ORR_OK) {
 		ui_status(c, R_BAD, "%s", err);
 		free(err);
 		err = NULL;
@@ -136,6 +136,18 @@ static void draw_meter(struct jobs_pane *p, int y, int x, int w, const char *sta
 		term_spark(y, x + used, sw, v, nv, R_GOOD);
 }
 
+/* Jobs of a history series over the whole hour shown. */
+static long hour_total(struct jobs_pane *p, const char *series)
+{
+	long n = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(p->history, series), i, v) {
+		n += (long)json_integer_value(v);
+	}
+	return n;
+}
+
 static void draw_meters(struct jobs_pane *p, int y, int x, int w)
 {
 	const struct {
@@ -143,7 +155,7 @@ static void draw_meters(struct jobs_pane *p, int y, int x, int w)
 		long n;
 	} m[] = {
 		{ "queued", "created", p->counts.queued },     { "running", "started", p->counts.running },
-		{ "succeeded", "succeeded", p->counts.succeeded }, { "failed", "failed", p->counts.failed },
+		{ "done/1h", "succeeded", hour_total(p, "succeeded") }, { "failed", "failed", p->counts.failed },
 		{ "dead", "dead", p->counts.dead },	       { "cancelled", "cancelled", p->counts.cancelled },
 	};
 	int cw = w / 3;
