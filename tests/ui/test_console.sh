@@ -321,7 +321,7 @@ test_orchestrator_runs_in_process() {
 	ui_start
 	ui_keys 4 o
 	ui_expect "orchestrator running here"
-	ui_expect "succeeded      5" 80
+	ui_expect "done/1h        5" 80
 	ui_keys o
 	ui_expect "orchestrator stopped" 80
 	assert_sql "SELECT count(*) FROM jobs WHERE state = 'succeeded'" 5
