@@ -517,8 +517,10 @@ static int rules_show(struct cli *cli)
 	struct rule_set set = { 0 };
 	const struct rule *r = NULL;
 	int rc = named_rule(cli, "show", &set, &r);
-	if (rc != ORR_OK)
+	if (rc != ORR_OK) {
+		rule_set_free(&set);
 		return rc;
+	}
 	struct rule_facts facts;
 	rule_facts_read(cli, &facts);
 	char *src = rules_source(r);
