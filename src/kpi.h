@@ -27,6 +27,9 @@ struct store;
 /* Fewer hourly samples than this on either side: "insufficient data". */
 #define KPI_MIN_SAMPLES 5
 #define KPI_BOOTSTRAP_REPS 2000
+/* A side with more hourly samples is resampled in this many blocks of
+ * consecutive hours: a year-long baseline costs what 6 weeks do. */
+#define KPI_BOOTSTRAP_BLOCKS 1000
 /* Values in a sparkline. */
 #define KPI_SPARK_MAX 24
 

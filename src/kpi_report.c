@@ -63,14 +63,17 @@ static uint64_t series_seed(const struct kpi_series *s)
 	return seed;
 }
 
-static void add_change(json_t *o, const struct kpi_series *s)
+/* The change and its interval; the samples are merged into blocks in place. */
+static void add_change(json_t *o, struct kpi_series *s)
 {
 	double base = kpi_ratio(s->base.v, s->base.n), cur = kpi_ratio(s->cur.v, s->cur.n);
 	double change = cur - base;
 	struct kpi_ci ci = { NAN, NAN };
+	size_t nb = kpi_blocks(s->base.v, s->base.n, KPI_BOOTSTRAP_BLOCKS);
+	size_t nc = kpi_blocks(s->cur.v, s->cur.n, KPI_BOOTSTRAP_BLOCKS);
 	bool enough = s->base.n >= KPI_MIN_SAMPLES && s->cur.n >= KPI_MIN_SAMPLES &&
-		      kpi_bootstrap_change(s->base.v, s->base.n, s->cur.v, s->cur.n,
-					   KPI_BOOTSTRAP_REPS, series_seed(s), &ci);
+		      kpi_bootstrap_change(s->base.v, nb, s->cur.v, nc, KPI_BOOTSTRAP_REPS,
+					   series_seed(s), &ci);
 	json_object_set_new(o, "baseline", number_or_null(base));
 	json_object_set_new(o, "current", number_or_null(cur));
 	json_object_set_new(o, "change", number_or_null(change));
@@ -86,13 +89,13 @@ static void add_change(json_t *o, const struct kpi_series *s)
 
 /* The series set as entries: with the change against the baseline, or
  * with the current value only. */
-static enum orr_rc entries(struct store *st, const struct kpi_series_set *set, bool compare,
+static enum orr_rc entries(struct store *st, struct kpi_series_set *set, bool compare,
 			   int64_t now, json_t **out, char **err)
 {
 	json_t *all = json_array();
 	enum orr_rc rc = ORR_OK;
 	for (size_t i = 0; i < set->n && rc == ORR_OK; i++) {
-		const struct kpi_series *s = &set->v[i];
+		struct kpi_series *s = &set->v[i];
 		json_t *o = entry_head(s);
 		if (compare) {
 			add_change(o, s);

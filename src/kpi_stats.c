@@ -80,6 +80,22 @@ bool kpi_bootstrap_change(const struct kpi_point *base, size_t nb, const struct 
 	return true;
 }
 
+size_t kpi_blocks(struct kpi_point *v, size_t n, size_t max)
+{
+	if (n <= max || max == 0)
+		return n;
+	size_t k = (n + max - 1) / max, out = 0; /* points per block */
+	for (size_t i = 0; i < n; i += k, out++) {
+		struct kpi_point b = { 0, 0 };
+		for (size_t j = i; j < n && j < i + k; j++) {
+			b.num += v[j].num;
+			b.den += v[j].den;
+		}
+		v[out] = b;
+	}
+	return out;
+}
+
 /* FNV-1a, 64 bits. */
 uint64_t kpi_seed(const char *text)
 {

@@ -40,6 +40,12 @@ struct kpi_ci {
 bool kpi_bootstrap_change(const struct kpi_point *base, size_t nb, const struct kpi_point *cur,
 			  size_t nc, int reps, uint64_t seed, struct kpi_ci *ci);
 
+/* Merge runs of consecutive points so that at most max remain (each run
+ * sums its nums and dens); returns the new count.  Resampling such blocks
+ * of neighbouring hours instead of single hours bounds the cost of a long
+ * baseline and respects that neighbouring hours are alike. */
+size_t kpi_blocks(struct kpi_point *v, size_t n, size_t max);
+
 /* A seed that depends only on the text: a KPI series gets the same
  * interval from the same samples, whatever else is compared with it. */
 uint64_t kpi_seed(const char *text);

@@ -105,6 +105,20 @@ Test(bootstrap, seeded_and_reproducible)
 	free(b);
 }
 
+Test(bootstrap, blocks_of_consecutive_samples)
+{
+	struct kpi_point v[10];
+	for (int i = 0; i < 10; i++)
+		v[i] = (struct kpi_point){ i, 1 };
+	cr_expect_eq(kpi_blocks(v, 10, 10), 10, "few enough: left alone");
+	cr_assert_eq(kpi_blocks(v, 10, 4), 4, "blocks of 3: 0-2, 3-5, 6-8, 9");
+	static const double num[] = { 3, 12, 21, 9 }, den[] = { 3, 3, 3, 1 };
+	for (int i = 0; i < 4; i++)
+		cr_expect(v[i].num == num[i] && v[i].den == den[i], "block %d: %g/%g", i, v[i].num,
+			  v[i].den);
+	cr_expect(NEAR(kpi_ratio(v, 4), 4.5), "the ratio is unchanged");
+}
+
 Test(bootstrap, identical_constant_sides_have_a_zero_interval)
 {
 	struct kpi_point a[] = { { 1, 4 }, { 1, 4 }, { 1, 4 } };
