@@ -37,7 +37,8 @@ enum orr_rc firing_list(struct store *st, int64_t event_id, json_t **out, char *
 /* Per rule that has firings: [{"rule", "fired_since" (fired at or after
  * since_ms: "today" when since is the UTC day's start), "fired",
  * "suppressed", "failed" (all time), "last_at" (when it last fired, ms, or
- * null)}], by rule name: one pass over the firings_rule index. */
+ * null)}], by rule name.  Counts are range counts over the firings_rule
+ * index (never the table): linear in the rule's firings, about 50 ns each. */
 enum orr_rc firing_rule_stats(struct store *st, int64_t since_ms, json_t **out, char **err);
 /* One rule's firings, newest first, at most limit (0: all): [{"id",
  * "event_id", "at", "outcome", "suppressed_by", "reason", "actions" (JSON),

@@ -10,9 +10,10 @@
 # The database is generated with sqlite3 after `orrery init`: events and
 # jobs spread evenly over the 7 days before 2026-11-21T12:00:00Z (ids
 # increase with time, as in a real log), ten event types, jobs of the three
-# subsystems (5% dead, 3% waiting for a retry, 2% cancelled).  The reads run
+# subsystems (5% dead, 3% waiting for a retry, 2% cancelled), a firing of
+# one of 8 rules for each order.created and product.updated event.  The reads run
 # at that "now" with a warm cache: one warm-up call, then BENCH_RUNS calls
-# (20), median and worst in milliseconds.  Not part of the test suite:
+# (30), median and worst in milliseconds.  Not part of the test suite:
 # timings are reported, never asserted.
 #
 # Knobs: BENCH_EVENTS, BENCH_JOBS, BENCH_RUNS, B (.build), ORRERY (./orrery),
@@ -29,7 +30,7 @@ ORRERY=${ORRERY:-./orrery}
 SQLITE3=${SQLITE3:-sqlite3}
 EVENTS=${BENCH_EVENTS:-1000000}
 JOBS=${BENCH_JOBS:-100000}
-RUNS=${BENCH_RUNS:-20}
+RUNS=${BENCH_RUNS:-30}
 NOW=1795262400000     # 2026-11-21T12:00:00Z
 SPAN=604800000        # 7 days
 
@@ -84,6 +85,13 @@ SELECT CASE i % 3 WHEN 0 THEN 'system.canary' WHEN 1 THEN 'manual.task' ELSE 'au
        CASE WHEN i % 20 = 0 OR i % 33 = 0 THEN 'boom: the thing failed' END,
        c, c + 200, CASE WHEN i % 33 = 0 AND i % 20 <> 0 THEN NULL ELSE c + 500 END
 FROM (SELECT i, $NOW - $SPAN + i * ($SPAN / $JOBS) AS c FROM n);
+-- one firing per order or product event (a fifth of the log), of 8 rules
+INSERT INTO firings (event_id, rule, entity, entity_id, at, outcome, suppressed_by, reason, actions)
+SELECT id, 'rule-' || (id % 8), entity, entity_id,
+       CAST((julianday(time) - 2440587.5) * 86400000 AS INTEGER),
+       CASE id % 17 WHEN 0 THEN 'suppressed' WHEN 1 THEN 'failed' ELSE 'fired' END,
+       CASE id % 17 WHEN 0 THEN 'rule-0' END, CASE id % 17 WHEN 0 THEN 'group' END, '[]'
+FROM events WHERE type IN ('order.created', 'product.updated');
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 EOF
