@@ -145,6 +145,24 @@ static void load(struct console *c, void *self)
 		load_rows(c, p);
 }
 
+/* Where the columns of the sources block go in w columns: the name takes
+ * what the score, the dimension bars and the trend leave. */
+struct src_layout {
+	int name_w, score_x, dim_x, dim_w, trend_x, trend_w;
+};
+
+static struct src_layout src_layout(int w)
+{
+	struct src_layout l;
+	l.dim_w = w >= 120 ? 8 : 6;   /* a bar and a gap */
+	l.trend_w = w >= 120 ? 20 : 8;
+	l.name_w = w - 8 - NDIMS * l.dim_w - l.trend_w - 2;
+	l.score_x = l.name_w + 1;
+	l.dim_x = l.score_x + 8;
+	l.trend_x = l.dim_x + NDIMS * l.dim_w + 1;
+	return l;
+}
+
 /* A source's score in each past run, oldest first. */
 static size_t trend(struct audit_pane *p, const char *source, double *v, size_t max)
 {
@@ -160,31 +178,31 @@ static size_t trend(struct audit_pane *p, const char *source, double *v, size_t 
 
 static void draw_source(struct audit_pane *p, const char *key, int y, int x, int w)
 {
+	struct src_layout l = src_layout(w);
 	json_t *scores = json_object_get(p->run, "scores");
 	const char *name = json_string_value(json_object_get(p->sources, key));
 	char label[64];
 	snprintf(label, sizeof label, "%s", name ? name : strcmp(key, "none") ? key : "(no source)");
-	int nw = w - 10 - NDIMS * 7 - 12;
-	term_text_pad(y, x, nw, label, R_NORMAL);
+	term_text_pad(y, x, l.name_w, label, R_NORMAL);
 	double score = json_number_value(json_object_get(json_object_get(scores, "sources"), key));
 	char num[16];
 	snprintf(num, sizeof num, "%6.1f", score);
-	term_text(y, x + nw + 1, 7, num, score >= 90 ? R_GOOD : score >= 70 ? R_WARN : R_BAD);
+	term_text(y, x + l.score_x, 7, num, score >= 90 ? R_GOOD : score >= 70 ? R_WARN : R_BAD);
 	json_t *dims = json_object_get(json_object_get(scores, "source_dimensions"), key);
 	for (int d = 0; d < NDIMS; d++) {
 		json_t *v = json_object_get(dims, dimensions[d]);
-		int bx = x + nw + 9 + d * 7;
+		int bx = x + l.dim_x + d * l.dim_w;
 		if (!json_is_number(v)) {
-			term_text(y, bx, 6, "  -", R_DIM);
+			term_text(y, bx, l.dim_w - 1, "  -", R_DIM);
 			continue;
 		}
-		double s = json_number_value(v);
-		term_bar(y, bx, 6, s / 100.0, s >= 90 ? R_GOOD : s >= 70 ? R_WARN : R_BAD);
+		double sc = json_number_value(v);
+		term_bar(y, bx, l.dim_w - 1, sc / 100.0, sc >= 90 ? R_GOOD : sc >= 70 ? R_WARN : R_BAD);
 	}
 	double tv[TREND_RUNS];
 	size_t tn = trend(p, key, tv, TREND_RUNS);
 	if (tn > 0)
-		term_spark(y, x + nw + 10 + NDIMS * 7, 10, tv, tn, R_TITLE);
+		term_spark(y, x + l.trend_x, l.trend_w, tv, tn, R_TITLE);
 }
 
 /* Sources worst first, as many as fit in h rows (one is the header). */
@@ -205,13 +223,14 @@ static int draw_sources(struct audit_pane *p, int y, int x, int h, int w)
 		}
 		keys[at] = key;
 	}
-	int nw = w - 10 - NDIMS * 7 - 12;
+	struct src_layout l = src_layout(w);
 	term_fill(y, x, w, R_TITLE);
-	term_text(y, x, nw, n > (size_t)(h - 1) ? "SOURCE (worst first)" : "SOURCE", R_TITLE);
-	term_text(y, x + nw + 2, 6, "SCORE", R_TITLE);
+	term_text(y, x, l.name_w, n > (size_t)(h - 1) ? "SOURCE (worst first)" : "SOURCE", R_TITLE);
+	term_text(y, x + l.score_x + 1, 6, "SCORE", R_TITLE);
 	for (int d = 0; d < NDIMS; d++)
-		term_text(y, x + nw + 9 + d * 7, 6, dimension_abbrev[d], R_TITLE);
-	term_text(y, x + nw + 10 + NDIMS * 7, 10, "TREND", R_TITLE);
+		term_text(y, x + l.dim_x + d * l.dim_w, l.dim_w - 1,
+			  l.dim_w > 6 ? dimensions[d] : dimension_abbrev[d], R_TITLE);
+	term_text(y, x + l.trend_x, l.trend_w, "TREND", R_TITLE);
 	int rows = 0;
 	for (size_t i = 0; i < n && rows < h - 1; i++, rows++)
 		draw_source(p, keys[i], y + 1 + rows, x, w);
@@ -223,9 +242,10 @@ static void draw_summary(struct audit_pane *p, int y, int x, int w)
 {
 	char line[256], when[32];
 	ui_time(ui_int(p->run, "finished_at"), when, sizeof when);
-	snprintf(line, sizeof line, "audit run %lld at %s   overall score %.1f   %zu findings   "
-		 "%zu runs in the trend", ui_int(p->run, "id"), when, ui_num(p->run, "score"),
-		 p->findings.n, json_array_size(p->history));
+	size_t runs = json_array_size(p->history);
+	snprintf(line, sizeof line, "audit run %lld at %s: score %.1f, %zu findings, trend of %zu "
+		 "run%s", ui_int(p->run, "id"), when, ui_num(p->run, "score"), p->findings.n, runs,
+		 runs == 1 ? "" : "s");
 	term_text(y, x, w, line, R_TITLE);
 }
 

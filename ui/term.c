@@ -228,6 +228,8 @@ void term_bar(int y, int x, int width, double value, enum role r)
 	if (value > 1)
 		value = 1;
 	int units = (int)(value * width * 8 + 0.5);
+	if (units == 0)
+		units = 1; /* a zero is a finding too: a sliver, not nothing */
 	for (int i = 0; i < width; i++) {
 		int cell = units - i * 8;
 		cell = cell < 0 ? 0 : cell > 8 ? 8 : cell;
