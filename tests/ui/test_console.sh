@@ -371,7 +371,7 @@ test_audit_runs_in_the_background_and_drills_to_rows() {
 	ui_expect "failing rows of finding"
 	ui_expect "olist_products_dataset.csv"
 	ui_keys Escape
-	ui_expect "overall score"
+	ui_expect "score 88.6, 4 findings"
 	assert_sql "SELECT count(*) FROM audit_runs WHERE finished_at IS NOT NULL" 1
 }
 
