@@ -347,7 +347,8 @@ static enum orr_rc pass_jobs(struct collect *c, int64_t *cursor)
 		rc = kpi_facts_jobs(c->st, *cursor, c->from, on_job, &p, c->err);
 	group_close(&p);
 	if (rc == ORR_OK) {
-		qsort(p.t, p.nt, sizeof *p.t, cmp_tally);
+		if (p.nt) /* qsort wants an array, even of none */
+			qsort(p.t, p.nt, sizeof *p.t, cmp_tally);
 		emit_throughput(&p);
 		emit_coverage(&p);
 	}
