@@ -795,7 +795,9 @@ static int finish_output(struct cli *cli, int rc)
 	return rc ? rc : ORR_IOERR;
 }
 
-int cli_run(int argc, char **argv, FILE *out, FILE *errs)
+/* embedded: run from inside the console, which owns the terminal: never
+ * a second console, never `run` (the console's orchestrator is its o key). */
+static int run_line(int argc, char **argv, FILE *out, FILE *errs, bool embedded)
 {
 	struct cli cli = { .out = out, .errs = errs };
 	const char *env = getenv("ORRERY_DB");
@@ -804,12 +806,18 @@ int cli_run(int argc, char **argv, FILE *out, FILE *errs)
 	int rc = global_options(&cli, argc, argv, &i);
 	if (rc != ORR_OK)
 		return rc < 0 ? ORR_OK : rc;
-	if (i == argc && console_fn && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	if (i == argc && !embedded && console_fn && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		char *none[] = { NULL };
 		return finish_output(&cli, run_command(&cli, find_command("console"), 0, none));
 	}
 	if (i == argc) {
 		usage(errs);
+		return ORR_USAGE;
+	}
+	if (embedded && (strcmp(argv[i], "console") == 0 || strcmp(argv[i], "run") == 0)) {
+		fprintf(errs, "orrery: %s\n", strcmp(argv[i], "run") == 0
+						 ? "run is the o key in the console (its orchestrator)"
+						 : "console: this is the console");
 		return ORR_USAGE;
 	}
 	const struct cli_command *c = find_command(argv[i]);
@@ -820,4 +828,14 @@ int cli_run(int argc, char **argv, FILE *out, FILE *errs)
 	}
 	rc = run_command(&cli, c, argc - i - 1, argv + i + 1);
 	return finish_output(&cli, rc);
+}
+
+int cli_run(int argc, char **argv, FILE *out, FILE *errs)
+{
+	return run_line(argc, argv, out, errs, false);
+}
+
+int cli_run_embedded(int argc, char **argv, FILE *out, FILE *errs)
+{
+	return run_line(argc, argv, out, errs, true);
 }

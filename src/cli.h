@@ -10,6 +10,9 @@
 /* Run one command line (argv[0] is the program name).  Output goes to out,
  * messages to errs.  Returns the exit status (sysexits.h codes). */
 int cli_run(int argc, char **argv, FILE *out, FILE *errs);
+/* The same for the console's command line (`:`), on one of its threads:
+ * `console` and `run` are refused, and no command never means the console. */
+int cli_run_embedded(int argc, char **argv, FILE *out, FILE *errs);
 
 /* `orrery console`: what the command line settled for the console. */
 struct cli_console {

@@ -84,12 +84,15 @@ static void report_md(struct cli *cli, json_t *r)
 
 /* --- commands -------------------------------------------------------------- */
 
+/* On the command's own message stream, and only when that is a terminal:
+ * run from the console's command line it is a buffer, and the screen is
+ * the console's. */
 static void show_progress(void *ctx, int done, int total, const char *check)
 {
-	(void)ctx;
-	fprintf(stderr, "\raudit: %d/%d checks (%s)%*s", done, total, check, 10, "");
+	FILE *errs = ctx;
+	fprintf(errs, "\raudit: %d/%d checks (%s)%*s", done, total, check, 10, "");
 	if (done == total)
-		fputc('\n', stderr);
+		fputc('\n', errs);
 }
 
 /* --fail-under as a score: -1 when absent, -2 when not a number >= 0. */
@@ -163,8 +166,10 @@ static int audit_run_cmd(struct cli *cli)
 		json_decref(o.checks);
 		return rc;
 	}
-	if (isatty(STDERR_FILENO))
+	if (isatty(fileno(cli->errs))) {
 		o.progress = show_progress;
+		o.progress_ctx = cli->errs;
+	}
 	int64_t run_id = 0;
 	char *err = NULL;
 	rc = audit_run(cli->st, &clock_system, &o, &run_id, &err);

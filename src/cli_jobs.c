@@ -270,7 +270,7 @@ static int run_log_options(struct cli *cli, struct run_options *o)
 	o->metrics_file = cli_args_get(&cli->args, "metrics-file");
 	if (o->metrics_file && !*o->metrics_file)
 		return cli_fail(cli, ORR_USAGE, xstrdup("run: --metrics-file needs a path"));
-	o->log = stderr;
+	o->log = cli->errs;
 	if (o->log_json)
 		o->progress = NULL; /* a status line would break the JSON lines */
 	return ORR_OK;
@@ -288,7 +288,7 @@ static int run_options(struct cli *cli, struct run_options *o)
 	*o = (struct run_options){ .workers = (int)workers,
 				   .until_idle = cli_args_get(&cli->args, "until-idle") != NULL,
 				   .max_ms = max_s * 1000, .lease_ms = lease_s * 1000, .batch = 128,
-				   .progress = isatty(STDERR_FILENO) && !cli->json ? stderr : NULL };
+				   .progress = isatty(fileno(cli->errs)) && !cli->json ? cli->errs : NULL };
 	return run_log_options(cli, o);
 }
 

@@ -2,6 +2,7 @@
 #include "jobs.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,10 +741,21 @@ enum orr_rc jobs_release_owner(struct store *st, const char *owner, int *n, char
 	return rc;
 }
 
-long jobs_runners_count(struct store *st)
+/* A runner row of this host whose process is gone is a crash's leftover
+ * (the next runner here forgets it); one of another host cannot be
+ * checked from here and counts. */
+long jobs_runners_live(struct store *st)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM runners");
-	long n = s && sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	sqlite3_stmt *s = store_stmt(st, "SELECT host, pid FROM runners");
+	long n = 0;
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 0);
+		pid_t pid = (pid_t)sqlite3_column_int64(s, 1);
+		bool here = h && strcmp(h, host) == 0;
+		n += !here || kill(pid, 0) == 0 || errno == EPERM;
+	}
 	if (s)
 		sqlite3_reset(s);
 	return n;

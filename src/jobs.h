@@ -98,7 +98,8 @@ enum orr_rc jobs_runner_unregister(struct store *st, const char *id, char **err)
 /* Release a stopping runner's leases without using an attempt. */
 enum orr_rc jobs_release_owner(struct store *st, const char *owner, int *n, char **err);
 
-/* Registered `orrery run` processes (the console's header shows them). */
-long jobs_runners_count(struct store *st);
+/* Registered `orrery run` processes that are alive, as far as this host
+ * can tell (the console's header shows them). */
+long jobs_runners_live(struct store *st);
 
 #endif

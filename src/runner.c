@@ -14,6 +14,7 @@
 #include "jobs_admin.h"
 #include "kpi.h"
 #include "runlog.h"
+#include "rule_state.h"
 #include "store.h"
 #include "store_firing.h"
 #include "xalloc.h"
@@ -35,7 +36,7 @@ static void on_signal(int sig)
 struct runner {
 	const char *db_path;
 	const struct run_options *opt;
-	const struct rule_set *rules;
+	struct rule_set *rules;
 	char id[320];
 	pthread_mutex_t write_lock;
 	pthread_mutex_t wake_lock;
@@ -228,7 +229,7 @@ static void show_progress(struct runner *r, struct store *st, const struct run_r
 
 static bool should_stop(struct runner *r, int64_t started)
 {
-	if (stop_signal || r->stop || (r->opt->stop && *r->opt->stop))
+	if (stop_signal || r->stop || (r->opt->stop && atomic_load(r->opt->stop)))
 		return true;
 	return r->opt->max_ms > 0 && clock_now(&clock_system) - started >= r->opt->max_ms;
 }
@@ -314,6 +315,8 @@ static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_repo
 		if (now - last_house >= HOUSEKEEPING_MS) {
 			struct run_report before = *rep;
 			rc = housekeeping(st, rep, &rnd, err);
+			if (rc == ORR_OK)
+				rc = rule_state_apply(st, r->rules, err);
 			if (r->opt->progress)
 				show_progress(r, st, rep);
 			if (rc == ORR_OK)
@@ -417,7 +420,7 @@ static enum orr_rc run_with(struct runner *r, struct store *st, struct run_repor
 	return rc;
 }
 
-enum orr_rc runner_run(const char *db_path, const struct rule_set *rules,
+enum orr_rc runner_run(const char *db_path, struct rule_set *rules,
 		       const struct run_options *opt, struct run_report *rep, char **err)
 {
 	struct runner r = { .db_path = db_path, .opt = opt, .rules = rules,

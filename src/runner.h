@@ -6,6 +6,7 @@
 #define ORR_RUNNER_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ struct run_options {
 	FILE *progress;       /* a status line each second, or NULL */
 	/* Set by another thread to stop the run (the console's orchestrator);
 	 * NULL: only signals, idleness and max_ms stop it. */
-	const volatile int *stop;
+	const atomic_int *stop;
 	/* Leave SIGINT and SIGTERM alone (the console owns the terminal). */
 	bool keep_signals;
 	FILE *log;            /* log lines (see runlog.h), or NULL */
@@ -43,7 +44,9 @@ struct run_report {
 	bool interrupted;     /* stopped by a signal */
 };
 
-enum orr_rc runner_run(const char *db_path, const struct rule_set *rules,
+/* rules: the engine's; their `enabled` follows rule_overrides, re-read
+ * each second, so a rule switched off anywhere stops firing here too. */
+enum orr_rc runner_run(const char *db_path, struct rule_set *rules,
 		       const struct run_options *opt, struct run_report *rep, char **err);
 
 #endif

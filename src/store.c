@@ -24,6 +24,7 @@ struct store {
 	int ncached, capcached;
 	pthread_mutex_t *write_lock; /* shared by the connections of one process */
 	bool write_locked;
+	int busy_ms;             /* how long a write waits for another writer */
 };
 
 int store_busy_timeout_ms(void)
@@ -67,8 +68,14 @@ char *store_errmsg(struct store *st, const char *what)
 	int code = sqlite3_errcode(st->db);
 	if ((code & 0xff) == SQLITE_BUSY)
 		return xasprintf("%s: database %s is locked by another writer (waited %d ms); "
-				 "try again", what, st->path, store_busy_timeout_ms());
+				 "try again", what, st->path, st->busy_ms);
 	return xasprintf("%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+void store_set_busy_ms(struct store *st, int ms)
+{
+	st->busy_ms = ms;
+	sqlite3_busy_timeout(st->db, ms);
 }
 
 const char *store_engine_version(void)
@@ -283,7 +290,8 @@ enum orr_rc store_exec(struct store *st, const char *sql, char **err)
 
 static enum orr_rc configure(struct store *st, enum store_access access, char **err)
 {
-	sqlite3_busy_timeout(st->db, store_busy_timeout_ms());
+	st->busy_ms = store_busy_timeout_ms();
+	sqlite3_busy_timeout(st->db, st->busy_ms);
 	sqlite3_extended_result_codes(st->db, 1);
 	const char *pragmas = access == STORE_READONLY
 		? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"

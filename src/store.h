@@ -66,5 +66,8 @@ const char *store_engine_version(void);
 
 /* Milliseconds a writer waits for a lock: ORRERY_BUSY_MS, else 5000. */
 int store_busy_timeout_ms(void);
+/* Another wait for this connection (the console's: short, so the interface
+ * never freezes behind a long writer). */
+void store_set_busy_ms(struct store *st, int ms);
 
 #endif

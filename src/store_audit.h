@@ -83,6 +83,10 @@ enum orr_rc audit_run_get(struct store *st, int64_t run_id, json_t **out, char *
 /* Failing row ids of a finding, in id order, from offset (limit 0: all). */
 enum orr_rc audit_rows_list(struct store *st, int64_t finding_id, long limit, long offset,
 			    json_t **out, char **err);
+/* One record of a table the audit checks (a failing row), as JSON;
+ * ORR_NOINPUT when it is gone, ORR_USAGE for any other table. */
+enum orr_rc audit_record(struct store *st, const char *table, int64_t id, json_t **out,
+			 char **err);
 /* Runs, newest first, with their scores. */
 enum orr_rc audit_history_list(struct store *st, long limit, json_t **out, char **err);
 

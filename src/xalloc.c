@@ -6,9 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void (*before_exit)(void);
+
+void xalloc_on_fatal(void (*fn)(void))
+{
+	before_exit = fn;
+}
+
 /* Out of memory: nothing sensible to roll forward, and SQLite rolls back. */
 static void oom(size_t n)
 {
+	if (before_exit)
+		before_exit();
 	fprintf(stderr, "orrery: out of memory (%zu bytes)\n", n);
 	exit(70);
 }

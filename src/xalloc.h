@@ -16,4 +16,8 @@ char *xstrndup(const char *s, size_t n) ORR_MALLOC;
 /* A newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) ORR_PRINTF(1, 2) ORR_MALLOC;
 
+/* Run fn before the out-of-memory exit (the console restores the
+ * terminal, so the message is readable). */
+void xalloc_on_fatal(void (*fn)(void));
+
 #endif

@@ -24,7 +24,7 @@ struct bg {
 	atomic_int finished;
 	atomic_int done, total; /* progress; total 0: unknown */
 	char title[160];
-	const char *db_path, *rules_dir;
+	const char *db_path;
 	bool audit;
 	/* a command */
 	int argc;
@@ -38,7 +38,7 @@ struct bg {
 struct orch {
 	pthread_t thread;
 	const char *db_path;
-	volatile int stop;
+	atomic_int stop;
 	atomic_int finished;
 	struct rule_set rules;
 	struct run_options opt;
@@ -49,15 +49,8 @@ struct orch {
 
 /* --- a command of the command line ------------------------------------------ */
 
-static char *read_stream(char *buf, size_t len)
-{
-	char *s = xmalloc(len + 1);
-	memcpy(s, buf ? buf : "", len);
-	s[len] = '\0';
-	return s;
-}
-
-/* Through cli_run, as typed: the CLI's own dispatcher, parsing and messages. */
+/* Through the CLI's own dispatcher, as typed (cli_run_embedded: never a
+ * second console or runner on this thread). */
 static void run_cli(struct bg *b)
 {
 	char *obuf = NULL, *ebuf = NULL;
@@ -72,13 +65,11 @@ static void run_cli(struct bg *b)
 			fclose(errs);
 		return;
 	}
-	b->rc = cli_run(b->argc, b->argv, out, errs);
+	b->rc = cli_run_embedded(b->argc, b->argv, out, errs);
 	fclose(out);
 	fclose(errs);
-	char *o = read_stream(obuf, olen), *e = read_stream(ebuf, elen);
-	b->output = xasprintf("%s%s%s", o, *o && *e ? "\n" : "", e);
-	free(o);
-	free(e);
+	b->output = xasprintf("%s%s%s", obuf ? obuf : "", olen && elen ? "\n" : "",
+			      ebuf ? ebuf : "");
 	free(obuf);
 	free(ebuf);
 }
@@ -124,7 +115,6 @@ static bool bg_start(struct console *c, struct bg *b)
 		return false;
 	}
 	b->db_path = c->req->db_path;
-	b->rules_dir = c->req->rules_dir;
 	if (pthread_create(&b->thread, NULL, bg_main, b) != 0) {
 		ui_status(c, R_BAD, "cannot start a thread for %s", b->title);
 		return false;
@@ -239,29 +229,23 @@ static void *orch_main(void *arg)
 	return NULL;
 }
 
-/* The rules in force, as `orrery run` loads them: the defaults, the
- * operator's directory and the switches kept in the database. */
+/* The orchestrator's own copy of the rules in force (the runner keeps
+ * their switches current from the database itself). */
 static bool load_rules(struct console *c, struct rule_set *set)
 {
 	struct rule_diags diags = { 0 };
 	size_t problems = rules_load(set, c->req->rules_dir, subsystem_kind_known, &diags);
-	if (problems) {
-		ui_log(c, R_BAD, "orchestrator not started: %zu problem%s in the rules (%s:%d: %s)",
-		       problems, problems == 1 ? "" : "s", diags.n ? diags.v[0].file : "?",
-		       diags.n ? diags.v[0].line : 0, diags.n ? diags.v[0].msg : "?");
-		rule_diags_free(&diags);
-		rule_set_free(set);
-		return false;
-	}
-	rule_diags_free(&diags);
 	char *err = NULL;
-	if (rule_state_apply(c->st, set, &err) != ORR_OK) {
-		ui_log(c, R_BAD, "orchestrator not started: %s", err);
-		free(err);
-		rule_set_free(set);
-		return false;
+	if (problems == 0 && rule_state_apply(c->st, set, &err) == ORR_OK) {
+		rule_diags_free(&diags);
+		return true;
 	}
-	return true;
+	ui_log(c, R_BAD, "orchestrator not started: %s%s%s", err ? err : "",
+	       diags.n ? diags.v[0].file : "", diags.n ? ": a problem in the rules (see Rules)" : "");
+	free(err);
+	rule_diags_free(&diags);
+	rule_set_free(set);
+	return false;
 }
 
 static void orch_start(struct console *c)
@@ -272,6 +256,7 @@ static void orch_start(struct console *c)
 		free(o);
 		return;
 	}
+	atomic_init(&o->stop, 0);
 	o->opt = (struct run_options){ .workers = 2, .lease_ms = 30000, .batch = 16,
 				       .stop = &o->stop, .keep_signals = true };
 	if (pthread_create(&o->thread, NULL, orch_main, o) != 0) {
@@ -289,14 +274,19 @@ bool ui_orch_running(const struct console *c)
 	return c->orch != NULL;
 }
 
+bool ui_busy(const struct console *c)
+{
+	return c->orch || c->bg;
+}
+
 void ui_orch_toggle(struct console *c)
 {
 	if (!c->orch) {
 		orch_start(c);
-		return;
-	}
-	if (!c->orch->stop) {
-		c->orch->stop = 1;
+	} else if (atomic_load(&c->orch->stop)) {
+		ui_status(c, R_WARN, "the orchestrator is stopping: running jobs finish first");
+	} else {
+		atomic_store(&c->orch->stop, 1);
 		ui_log(c, R_NORMAL, "orchestrator stopping: running jobs finish or go back to the queue");
 	}
 }
@@ -306,21 +296,22 @@ void ui_orch_stop(struct console *c)
 	if (!c->orch)
 		return;
 	struct orch *o = c->orch;
-	o->stop = 1;
+	atomic_store(&o->stop, 1);
 	while (!atomic_load(&o->finished))
 		usleep(20000);
 	ui_bg_poll(c);
 }
 
-const char *ui_orch_state(struct console *c)
+void ui_orch_state(struct console *c, char *out, size_t size)
 {
-	static char text[64];
-	if (c->orch)
-		return c->orch->stop ? "stopping" : "running here (2 workers)";
-	long n = jobs_runners_count(c->st);
-	if (n > 0) {
-		snprintf(text, sizeof text, "%ld runner%s elsewhere", n, n == 1 ? "" : "s");
-		return text;
+	if (c->orch) {
+		snprintf(out, size, "%s", atomic_load(&c->orch->stop) ? "stopping"
+								   : "running here (2 workers)");
+		return;
 	}
-	return "stopped";
+	long n = jobs_runners_live(c->st);
+	if (n > 0)
+		snprintf(out, size, "%ld runner%s elsewhere", n, n == 1 ? "" : "s");
+	else
+		snprintf(out, size, "stopped");
 }

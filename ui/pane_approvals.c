@@ -83,48 +83,39 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	table_draw(&p->t, y, x, h, w, true);
 }
 
-/* Decide every target; the losers of a race are told who won. */
-static void decide(struct console *c, struct approvals_pane *p, bool approve, const char *note)
+/* Decide every target (fixed when asked); the losers of a race are told
+ * who won. */
+static void decide(struct console *c, struct approvals_pane *p, const struct ui_targets *g,
+		   bool approve, const char *note)
 {
-	int64_t *ids;
-	size_t n = table_targets(&p->t, &ids);
 	int won = 0, lost = 0;
-	for (size_t i = 0; i < n; i++) {
-		int64_t job = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		int64_t job = 0, id = g->ids[i];
 		char *err = NULL;
-		int rc = approvals_decide(c->st, ids[i], approve, &c->op, note && *note ? note : NULL,
+		int rc = approvals_decide(c->st, id, approve, &c->op, note && *note ? note : NULL,
 					  &clock_system, &job, &err);
-		if (rc == ORR_OK) {
-			won++;
-			if (approve)
-				ui_log(c, R_GOOD, "approved %lld: job %lld queued", (long long)ids[i],
-				       (long long)job);
-			else
-				ui_log(c, R_GOOD, "rejected %lld%s%s", (long long)ids[i],
-				       note && *note ? ": " : "", note ? note : "");
-		} else {
-			lost++;
-			ui_log(c, R_WARN, "approval %lld: %s", (long long)ids[i], err ? err : "failed");
-		}
+		if (rc == ORR_OK && approve)
+			ui_log(c, R_GOOD, "approved %lld: job %lld queued", (long long)id, (long long)job);
+		else if (rc == ORR_OK)
+			ui_log(c, R_GOOD, "rejected %lld%s%s", (long long)id, note && *note ? ": " : "",
+			       note ? note : "");
+		else
+			ui_log(c, R_WARN, "approval %lld: %s", (long long)id, err ? err : "failed");
+		won += rc == ORR_OK;
+		lost += rc != ORR_OK;
 		free(err);
 	}
-	if (n > 1)
-		ui_status(c, lost ? R_WARN : R_GOOD, "%s %d of %zu; %d already decided",
-			  approve ? "approved" : "rejected", won, n, lost);
-	table_clear_marks(&p->t);
-	free(ids);
+	if (g->n > 1)
+		ui_status(c, lost ? R_WARN : R_GOOD, "%s %d of %zu; %d not (see L)",
+			  approve ? "approved" : "rejected", won, g->n, lost);
+	table_unmark(&p->t, g->ids, g->n);
 	c->reload = true;
 }
 
-static void approve_confirmed(struct console *c, const char *text, void *ctx)
+static void answered(struct console *c, const char *text, void *ctx)
 {
-	(void)text;
-	decide(c, ctx, true, NULL);
-}
-
-static void reject_noted(struct console *c, const char *note, void *ctx)
-{
-	decide(c, ctx, false, note);
+	struct ui_targets *g = ctx;
+	decide(c, g->pane, g, g->what == OP_APPROVE, g->what == OP_REJECT ? text : NULL);
 }
 
 static void show(struct console *c, struct approvals_pane *p)
@@ -158,30 +149,38 @@ static void show(struct console *c, struct approvals_pane *p)
 	json_decref(a);
 }
 
+/* Approving one row is one key; several, or any rejection (it asks for a
+ * note), is a question whose answer applies to the rows asked about. */
+static void ask(struct console *c, struct approvals_pane *p, enum op o)
+{
+	struct ui_targets *g = ui_targets_take(&p->t, p, o);
+	char q[128];
+	if (o == OP_APPROVE && g->n == 1) {
+		decide(c, p, g, true, NULL);
+		ui_targets_free(g);
+	} else if (o == OP_APPROVE) {
+		snprintf(q, sizeof q, "Approve %zu marked approvals? [y/N]", g->n);
+		ui_confirm(c, q, answered, g, ui_targets_free);
+	} else {
+		if (g->n == 1)
+			snprintf(q, sizeof q, "Reject approval %lld; note (Enter: none, Esc: cancel):",
+				 (long long)g->ids[0]);
+		else
+			snprintf(q, sizeof q, "Reject %zu approvals; note (Enter: none, Esc: cancel):",
+				 g->n);
+		ui_prompt(c, q, NULL, answered, g, ui_targets_free);
+	}
+}
+
 static bool op(struct console *c, void *self, enum op o)
 {
 	struct approvals_pane *p = self;
 	if (!table_current(&p->t))
 		return false;
-	int64_t *ids;
-	size_t n = table_targets(&p->t, &ids);
-	free(ids);
-	char q[96];
 	switch (o) {
 	case OP_ENTER: show(c, p); return true;
 	case OP_APPROVE:
-		if (n == 1) {
-			decide(c, p, true, NULL);
-		} else {
-			snprintf(q, sizeof q, "Approve %zu marked approvals? [y/N]", n);
-			ui_confirm(c, q, approve_confirmed, p);
-		}
-		return true;
-	case OP_REJECT:
-		snprintf(q, sizeof q, "Reject %zu approval%s; note (Enter: none, Esc: cancel):", n,
-			 n == 1 ? "" : "s");
-		ui_prompt(c, q, NULL, reject_noted, p);
-		return true;
+	case OP_REJECT: ask(c, p, o); return true;
 	default: return false;
 	}
 }
@@ -193,5 +192,5 @@ static struct table *table(void *self)
 
 const struct pane_class pane_approvals = {
 	.title = "Approvals", .create = create, .destroy = destroy, .load = load,
-	.draw = draw, .op = op, .table = table,
+	.draw = draw, .op = op, .table = table, .marks = true,
 };

@@ -33,8 +33,11 @@ struct audit_pane {
 	json_t *run;            /* the latest run's report: run, scores */
 	json_t *history;        /* past runs, newest first */
 	json_t *sources;        /* {id: path} */
+	json_t *finding_rows;   /* the findings shown, as read */
 	int64_t finding;        /* the finding whose rows are open; 0: none */
 	char finding_name[96];
+	char finding_table[64];
+	char finding_message[256];
 	long finding_total, offset;
 };
 
@@ -55,6 +58,7 @@ static void destroy(void *self)
 	json_decref(p->run);
 	json_decref(p->history);
 	json_decref(p->sources);
+	json_decref(p->finding_rows);
 	free(p);
 }
 
@@ -82,6 +86,8 @@ static void load_findings(struct console *c, struct audit_pane *p, int64_t run_i
 	}
 	size_t i;
 	json_t *f;
+	json_decref(p->finding_rows);
+	p->finding_rows = json_incref(rows);
 	json_array_foreach(rows, i, f) {
 		char id[24], failing[24], share[24];
 		snprintf(id, sizeof id, "%lld", ui_int(f, "id"));
@@ -255,11 +261,13 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	struct audit_pane *p = self;
 	if (p->finding) {
 		char line[256];
-		snprintf(line, sizeof line, "failing rows of finding %lld (%s): %ld-%ld of %ld   "
-			 "[ ]: pages  Esc: back", (long long)p->finding, p->finding_name,
-			 p->rows.n ? p->offset + 1 : 0, p->offset + (long)p->rows.n, p->finding_total);
+		snprintf(line, sizeof line, "failing rows of finding %lld, %s: %ld-%ld of %ld   "
+			 "[ ]: pages  Enter: the record  Esc: back", (long long)p->finding,
+			 p->finding_name, p->rows.n ? p->offset + 1 : 0, p->offset + (long)p->rows.n,
+			 p->finding_total);
 		term_text(y, x + 1, w - 2, line, R_TITLE);
-		table_draw(&p->rows, y + 1, x, h - 1, w, true);
+		term_text(y + 1, x + 1, w - 2, p->finding_message, R_NORMAL);
+		table_draw(&p->rows, y + 2, x, h - 2, w, true);
 		return;
 	}
 	if (!p->run) {
@@ -272,6 +280,37 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	table_draw(&p->findings, y + 1 + top, x, h - 1 - top, w, true);
 }
 
+static json_t *finding_json(struct audit_pane *p, int64_t id)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(p->finding_rows, i, f) {
+		if (ui_int(f, "id") == id)
+			return f;
+	}
+	return NULL;
+}
+
+/* Enter on a failing row: the record itself. */
+static void show_record(struct console *c, struct audit_pane *p)
+{
+	const struct trow *r = table_current(&p->rows);
+	json_t *rec = NULL;
+	char *err = NULL;
+	if (!r)
+		return;
+	if (audit_record(c->st, p->finding_table, r->id, &rec, &err) != ORR_OK) {
+		ui_status(c, R_WARN, "%s", err);
+		free(err);
+		return;
+	}
+	char title[400];
+	snprintf(title, sizeof title, "%s %lld (%s)", p->finding_table, (long long)r->id,
+		 p->finding_message);
+	ui_view_json(c, title, rec);
+	json_decref(rec);
+}
+
 static void open_rows(struct console *c, struct audit_pane *p)
 {
 	const struct trow *r = table_current(&p->findings);
@@ -281,6 +320,9 @@ static void open_rows(struct console *c, struct audit_pane *p)
 	p->offset = 0;
 	p->finding_total = strtol(r->cells[4], NULL, 10);
 	snprintf(p->finding_name, sizeof p->finding_name, "%s", r->cells[3]);
+	json_t *f = finding_json(p, r->id);
+	snprintf(p->finding_table, sizeof p->finding_table, "%s", ui_str(f, "table_name"));
+	snprintf(p->finding_message, sizeof p->finding_message, "%s", ui_str(f, "message"));
 	p->rows.cur = p->rows.top = 0;
 	load_rows(c, p);
 }
@@ -290,8 +332,10 @@ static bool page(struct console *c, struct audit_pane *p, int dir)
 	if (!p->finding)
 		return false;
 	long next = p->offset + dir * ROWS_PAGE;
-	if (next < 0 || next >= p->finding_total)
-		return false;
+	if (next < 0 || next >= p->finding_total) {
+		ui_status(c, R_DIM, "already on the %s page", dir > 0 ? "last" : "first");
+		return true;
+	}
 	p->offset = next;
 	p->rows.cur = p->rows.top = 0;
 	load_rows(c, p);
@@ -304,8 +348,9 @@ static bool op(struct console *c, void *self, enum op o)
 	switch (o) {
 	case OP_ENTER:
 		if (p->finding)
-			return false;
-		open_rows(c, p);
+			show_record(c, p);
+		else
+			open_rows(c, p);
 		return true;
 	case OP_BACK:
 		if (!p->finding)

@@ -202,76 +202,55 @@ static const char *bulk_name(enum jobs_bulk b)
 
 /* One conditional UPDATE per job: a job that changed state meanwhile is
  * left alone and counted as skipped. */
-static void bulk(struct console *c, struct jobs_pane *p, enum jobs_bulk b)
+static void bulk(struct console *c, struct jobs_pane *p, const struct ui_targets *g)
 {
-	int64_t *ids;
-	size_t n = table_targets(&p->t, &ids);
+	enum jobs_bulk b = (enum jobs_bulk)g->what;
 	int changed = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct job_filter f = { .id = ids[i] };
+	for (size_t i = 0; i < g->n; i++) {
+		struct job_filter f = { .id = g->ids[i] };
 		int one = 0;
 		char *err = NULL;
 		if (jobs_bulk(c->st, b, &f, c->op.name, ui_now_ms(), &one, &err) != ORR_OK) {
-			ui_log(c, R_BAD, "job %lld: %s", (long long)ids[i], err);
+			ui_log(c, R_BAD, "job %lld: %s", (long long)g->ids[i], err);
 			free(err);
 		}
 		changed += one;
 	}
-	if (n == 1)
-		ui_log(c, changed ? R_GOOD : R_WARN, "job %lld %s%s", (long long)ids[0],
+	if (g->n == 1)
+		ui_log(c, changed ? R_GOOD : R_WARN, "job %lld %s%s", (long long)g->ids[0],
 		       changed ? bulk_name(b) : "not ", changed ? "" : bulk_name(b));
 	else
 		ui_log(c, R_GOOD, "%s %d of %zu marked jobs (the others were in another state)",
-		       bulk_name(b), changed, n);
-	table_clear_marks(&p->t);
-	free(ids);
+		       bulk_name(b), changed, g->n);
+	table_unmark(&p->t, g->ids, g->n);
 	c->reload = true;
 }
 
-static void kill_confirmed(struct console *c, const char *t, void *ctx)
+static void confirmed(struct console *c, const char *text, void *ctx)
 {
-	(void)t;
-	bulk(c, ctx, JOBS_KILL);
+	(void)text;
+	struct ui_targets *g = ctx;
+	bulk(c, g->pane, g);
 }
 
-static void cancel_confirmed(struct console *c, const char *t, void *ctx)
+/* Cancel and kill always ask, retry only for marked rows; the answer
+ * applies to the jobs named in the question. */
+static void ask(struct console *c, struct jobs_pane *p, enum jobs_bulk b)
 {
-	(void)t;
-	bulk(c, ctx, JOBS_CANCEL);
-}
-
-static void retry_confirmed(struct console *c, const char *t, void *ctx)
-{
-	(void)t;
-	bulk(c, ctx, JOBS_RETRY);
-}
-
-static void ask(struct console *c, struct jobs_pane *p, const char *verb, prompt_fn fn)
-{
-	int64_t *ids;
-	size_t n = table_targets(&p->t, &ids);
-	char q[128];
-	if (n == 1)
-		snprintf(q, sizeof q, "%s job %lld? [y/N]", verb, (long long)ids[0]);
-	else
-		snprintf(q, sizeof q, "%s %zu marked jobs? [y/N]", verb, n);
-	free(ids);
-	ui_confirm(c, q, fn, p);
-}
-
-void ui_pause_toggle(struct console *c, const char *kind)
-{
-	char name[64];
-	snprintf(name, sizeof name, "%.*s", (int)strcspn(kind, "."), kind);
-	struct subsys_state ss;
-	char *err = NULL;
-	if (subsys_state_load(c->st, name, &ss, &err) != ORR_OK ||
-	    subsys_set_paused(c->st, name, !ss.paused, ui_now_ms(), &err) != ORR_OK) {
-		ui_log(c, R_BAD, "%s: %s", name, err);
-		free(err);
+	static const char *const verbs[] = { [JOBS_RETRY] = "Retry", [JOBS_CANCEL] = "Cancel",
+					     [JOBS_KILL] = "Kill (to dead)" };
+	struct ui_targets *g = ui_targets_take(&p->t, p, (int)b);
+	if (b == JOBS_RETRY && p->t.nmarks == 0) {
+		bulk(c, p, g);
+		ui_targets_free(g);
 		return;
 	}
-	ui_log(c, R_GOOD, "subsystem %s %s", name, ss.paused ? "resumed" : "paused");
+	char q[128];
+	if (g->n == 1)
+		snprintf(q, sizeof q, "%s job %lld? [y/N]", verbs[b], (long long)g->ids[0]);
+	else
+		snprintf(q, sizeof q, "%s %zu marked jobs? [y/N]", verbs[b], g->n);
+	ui_confirm(c, q, confirmed, g, ui_targets_free);
 }
 
 static bool op(struct console *c, void *self, enum op o)
@@ -287,21 +266,12 @@ static bool op(struct console *c, void *self, enum op o)
 	case OP_ORCH: ui_orch_toggle(c); return true;
 	case OP_ENTER: show(c, p); return r != NULL;
 	case OP_JOB_RETRY:
+	case OP_JOB_CANCEL:
+	case OP_JOB_KILL:
 		if (!r)
 			return false;
-		if (p->t.nmarks)
-			ask(c, p, "Retry", retry_confirmed);
-		else
-			bulk(c, p, JOBS_RETRY);
+		ask(c, p, o == OP_JOB_RETRY ? JOBS_RETRY : o == OP_JOB_CANCEL ? JOBS_CANCEL : JOBS_KILL);
 		return true;
-	case OP_JOB_CANCEL:
-		if (r)
-			ask(c, p, "Cancel", cancel_confirmed);
-		return r != NULL;
-	case OP_JOB_KILL:
-		if (r)
-			ask(c, p, "Kill (to dead)", kill_confirmed);
-		return r != NULL;
 	case OP_SUBSYS_PAUSE:
 		if (r)
 			ui_pause_toggle(c, r->cells[1]);
@@ -317,5 +287,5 @@ static struct table *table(void *self)
 
 const struct pane_class pane_jobs = {
 	.title = "Jobs", .create = create, .destroy = destroy, .load = load,
-	.draw = draw, .op = op, .table = table,
+	.draw = draw, .op = op, .table = table, .marks = true,
 };

@@ -76,7 +76,7 @@ static const char *short_verdict(const char *v)
 
 static void add_row(struct table *t, json_t *k, int64_t id)
 {
-	char base[32], now[32], change[32], lo[32], hi[32], ci[64], spark[128];
+	char base[32], now[32], change[32], lo[32], hi[32], ci[80], spark[128];
 	number(k, "baseline", base, sizeof base);
 	number(k, "current", now, sizeof now);
 	json_t *pct = json_object_get(k, "change_pct");
@@ -86,7 +86,10 @@ static void add_row(struct table *t, json_t *k, int64_t id)
 		number(k, "change", change, sizeof change);
 	number(k, "ci_low", lo, sizeof lo);
 	number(k, "ci_high", hi, sizeof hi);
-	snprintf(ci, sizeof ci, strcmp(lo, "-") ? "[%s, %s]" : "-", lo, hi);
+	if (strcmp(lo, "-") != 0)
+		snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+	else
+		snprintf(ci, sizeof ci, "-");
 	double v[24];
 	size_t n = 0;
 	json_t *s = json_object_get(k, "spark");
@@ -157,8 +160,10 @@ static void save_named(struct console *c, const char *name, void *ctx)
 {
 	struct kpis_pane *p = ctx;
 	char *err = NULL;
-	if (!*name)
+	if (!*name) {
+		ui_status(c, R_WARN, "a baseline needs a name: nothing saved");
 		return;
+	}
 	if (kpi_baseline_save(c->st, name, 0, 0, &clock_system, &err) != ORR_OK) {
 		ui_log(c, R_BAD, "baseline %s: %s", name, err);
 		free(err);
@@ -200,7 +205,7 @@ static bool op(struct console *c, void *self, enum op o)
 	case OP_KPI_SAVE:
 		gmtime_r(&now, &tm);
 		strftime(name, sizeof name, "baseline-%Y%m%d-%H%M", &tm);
-		ui_prompt(c, "save a baseline of all history as:", name, save_named, p);
+		ui_prompt(c, "save a baseline of all history as:", name, save_named, p, NULL);
 		return true;
 	case OP_KPI_BASELINE: next_baseline(c, p); return true;
 	case OP_ENTER: {

@@ -7,9 +7,6 @@
 #include <string.h>
 
 #include "flowmap.h"
-#include "rule_state.h"
-#include "rules.h"
-#include "subsystem.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -88,7 +85,7 @@ static void fill_table(struct map_pane *p)
 					ui_str(nd, "breaker")[0] ? ui_str(nd, "breaker") : "-",
 					json_is_true(json_object_get(nd, "paused")) ? "yes" : "no",
 					jobs, err, epm, deps, prio, ui_str(nd, "purpose") };
-		table_add(&p->t, (int64_t)i + 1, health(nd), cells);
+		table_add(&p->t, ui_name_id(ui_str(nd, "name")), health(nd), cells);
 	}
 	table_done(&p->t);
 }
@@ -96,21 +93,14 @@ static void fill_table(struct map_pane *p)
 static void load(struct console *c, void *self)
 {
 	struct map_pane *p = self;
-	struct rule_set rules = { 0 };
-	struct rule_diags diags = { 0 };
-	char *err = NULL;
-	rules_load(&rules, c->req->rules_dir, subsystem_kind_known, &diags);
-	rule_diags_free(&diags);
-	if (rule_state_apply(c->st, &rules, &err) != ORR_OK) {
-		free(err);
-		err = NULL;
-	}
+	const char *problem;
+	struct rule_set *rules = ui_rules(c, &problem);
 	json_t *map = NULL;
-	if (flowmap_build(c->st, &rules, ui_now_ms(), WINDOW_MS, &map, &err) != ORR_OK) {
+	char *err = NULL;
+	if (flowmap_build(c->st, rules, ui_now_ms(), WINDOW_MS, &map, &err) != ORR_OK) {
 		ui_status(c, R_BAD, "%s", err);
 		free(err);
 	}
-	rule_set_free(&rules);
 	if (map) {
 		json_decref(p->map);
 		p->map = map;

@@ -11,7 +11,6 @@
 #include "rules.h"
 #include "store_event.h"
 #include "store_firing.h"
-#include "subsystem.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -24,8 +23,8 @@ static const struct tcol cols[] = {
 
 struct rules_pane {
 	struct table t;
-	struct rule_set rules;
-	char problem[256];  /* why the rules did not load, or "" */
+	struct rule_set *rules; /* the console's (ui_rules), as of the last load */
+	const char *problem;
 };
 
 static void *create(struct console *c)
@@ -40,26 +39,7 @@ static void destroy(void *self)
 {
 	struct rules_pane *p = self;
 	table_free(&p->t);
-	rule_set_free(&p->rules);
 	free(p);
-}
-
-/* The rules as `orrery run` would load them, switches applied. */
-static void load_rules(struct console *c, struct rules_pane *p)
-{
-	rule_set_free(&p->rules);
-	memset(&p->rules, 0, sizeof p->rules);
-	struct rule_diags diags = { 0 };
-	p->problem[0] = '\0';
-	if (rules_load(&p->rules, c->req->rules_dir, subsystem_kind_known, &diags) > 0 && diags.n)
-		snprintf(p->problem, sizeof p->problem, "%s:%d:%d: %s", diags.v[0].file,
-			 diags.v[0].line, diags.v[0].col, diags.v[0].msg);
-	rule_diags_free(&diags);
-	char *err = NULL;
-	if (rule_state_apply(c->st, &p->rules, &err) != ORR_OK) {
-		snprintf(p->problem, sizeof p->problem, "%s", err);
-		free(err);
-	}
 }
 
 static void describe_actions(const struct rule *r, char *out, size_t size)
@@ -84,7 +64,7 @@ static int64_t utc_day_start(int64_t now)
 static void load(struct console *c, void *self)
 {
 	struct rules_pane *p = self;
-	load_rules(c, p);
+	p->rules = ui_rules(c, &p->problem);
 	int64_t now = ui_now_ms();
 	json_t *stats = NULL;
 	char *err = NULL;
@@ -93,8 +73,8 @@ static void load(struct console *c, void *self)
 		free(err);
 	}
 	table_clear(&p->t);
-	for (size_t i = 0; i < p->rules.n; i++) {
-		const struct rule *r = &p->rules.rules[i];
+	for (size_t i = 0; i < p->rules->n; i++) {
+		const struct rule *r = &p->rules->rules[i];
 		json_t *s = NULL, *row;
 		size_t k;
 		json_array_foreach(stats, k, row) {
@@ -108,7 +88,7 @@ static void load(struct console *c, void *self)
 		describe_actions(r, does, sizeof does);
 		const char *cells[] = { r->name, r->on, r->enabled ? "on" : "off", today, last, pri,
 					does };
-		table_add(&p->t, (int64_t)i + 1, r->enabled ? R_NORMAL : R_DIM, cells);
+		table_add(&p->t, ui_name_id(r->name), r->enabled ? R_NORMAL : R_DIM, cells);
 	}
 	json_decref(stats);
 	table_done(&p->t);
@@ -119,22 +99,30 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	(void)c;
 	struct rules_pane *p = self;
 	char line[384];
-	if (p->problem[0])
+	if (p->problem && p->problem[0])
 		snprintf(line, sizeof line, "problem in the rules (the orchestrator will not start): %s",
 			 p->problem);
 	else
-		snprintf(line, sizeof line, "%zu rules from the defaults and %s", p->rules.n,
+		snprintf(line, sizeof line, "%zu rules from the defaults and %s", p->rules ? p->rules->n : 0,
 			 c->req->rules_dir);
-	term_text(y, x + 1, w - 2, line, p->problem[0] ? R_BAD : R_DIM);
+	term_text(y, x + 1, w - 2, line, p->problem && p->problem[0] ? R_BAD : R_DIM);
 	table_draw(&p->t, y + 1, x, h - 1, w, true);
+}
+
+/* Rows are keyed by the rule's name, so a rule file added meanwhile does
+ * not move the cursor onto another rule. */
+static const struct rule *rule_of(struct rules_pane *p, int64_t id)
+{
+	for (size_t i = 0; p->rules && i < p->rules->n; i++)
+		if (ui_name_id(p->rules->rules[i].name) == id)
+			return &p->rules->rules[i];
+	return NULL;
 }
 
 static const struct rule *current_rule(struct rules_pane *p)
 {
 	const struct trow *r = table_current(&p->t);
-	if (!r || r->id < 1 || (size_t)r->id > p->rules.n)
-		return NULL;
-	return &p->rules.rules[r->id - 1];
+	return r ? rule_of(p, r->id) : NULL;
 }
 
 /* The newest event the rule is on, for its explain view. */
@@ -160,7 +148,7 @@ static json_t *explain_for(struct console *c, struct rules_pane *p, const struct
 		return json_string("no event of this type is stored yet");
 	json_t *rep = NULL, *row;
 	char *err = NULL;
-	if (engine_explain(c->st, &p->rules, ev, &rep, &err) != ORR_OK) {
+	if (engine_explain(c->st, p->rules, ev, &rep, &err) != ORR_OK) {
 		json_t *msg = json_string(err);
 		free(err);
 		return msg;
@@ -201,11 +189,8 @@ static void show(struct console *c, struct rules_pane *p)
 	json_decref(doc);
 }
 
-static void toggle(struct console *c, struct rules_pane *p)
+static void toggle_one(struct console *c, const struct rule *r)
 {
-	const struct rule *r = current_rule(p);
-	if (!r)
-		return;
 	char by[160], *err = NULL;
 	snprintf(by, sizeof by, "%s%s%s", c->op.name, c->op.from[0] ? "@" : "", c->op.from);
 	if (rule_state_set(c->st, r->name, !r->enabled, by, ui_now_ms(), &err) != ORR_OK) {
@@ -213,7 +198,37 @@ static void toggle(struct console *c, struct rules_pane *p)
 		free(err);
 		return;
 	}
-	ui_log(c, R_GOOD, "rule %s %s", r->name, r->enabled ? "disabled" : "enabled");
+	ui_log(c, R_GOOD, "rule %s %s (runners obey within a second)", r->name,
+	       r->enabled ? "disabled" : "enabled");
+}
+
+static void toggle_targets(struct console *c, const char *text, void *ctx)
+{
+	(void)text;
+	struct ui_targets *g = ctx;
+	struct rules_pane *p = g->pane;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct rule *r = rule_of(p, g->ids[i]);
+		if (r)
+			toggle_one(c, r);
+	}
+	table_unmark(&p->t, g->ids, g->n);
+}
+
+/* e: the rule under the cursor, or every marked one after a question. */
+static void toggle(struct console *c, struct rules_pane *p)
+{
+	struct ui_targets *g = ui_targets_take(&p->t, p, 0);
+	if (!g)
+		return;
+	if (g->n == 1) {
+		toggle_targets(c, NULL, g);
+		ui_targets_free(g);
+		return;
+	}
+	char q[96];
+	snprintf(q, sizeof q, "Switch %zu marked rules on/off? [y/N]", g->n);
+	ui_confirm(c, q, toggle_targets, g, ui_targets_free);
 }
 
 static void backtest_path(struct console *c, const char *path, void *ctx)
@@ -234,7 +249,7 @@ static bool op(struct console *c, void *self, enum op o)
 	case OP_RULE_TOGGLE: toggle(c, p); return current_rule(p) != NULL;
 	case OP_RULE_BACKTEST:
 		ui_prompt(c, "backtest rules file or directory:", c->req->rules_dir, backtest_path,
-			  NULL);
+			  NULL, NULL);
 		return true;
 	default: return false;
 	}
@@ -247,5 +262,5 @@ static struct table *table(void *self)
 
 const struct pane_class pane_rules = {
 	.title = "Rules", .create = create, .destroy = destroy, .load = load,
-	.draw = draw, .op = op, .table = table,
+	.draw = draw, .op = op, .table = table, .marks = true,
 };

@@ -119,9 +119,9 @@ static void move_to(struct table *t, long pos)
 	t->cur_id = t->rows[t->vis[t->cur]].id;
 }
 
-bool table_key(struct table *t, int key, int h)
+bool table_key(struct table *t, int key)
 {
-	long page = h > 2 ? h - 2 : 1, cur = (long)t->cur;
+	long page = t->shown > 1 ? t->shown - 1 : 1, cur = (long)t->cur;
 	switch (key) {
 	case KEY_UP: move_to(t, cur - 1); return true;
 	case KEY_DOWN: move_to(t, cur + 1); return true;
@@ -176,6 +176,26 @@ void table_toggle_mark(struct table *t)
 void table_clear_marks(struct table *t)
 {
 	t->nmarks = 0;
+}
+
+void table_unmark(struct table *t, const int64_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found;
+		size_t at = mark_pos(t, ids[i], &found);
+		if (!found)
+			continue;
+		memmove(&t->marks[at], &t->marks[at + 1], (t->nmarks - at - 1) * sizeof *t->marks);
+		t->nmarks--;
+	}
+}
+
+size_t table_marks_hidden(const struct table *t)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < t->nvis; i++)
+		shown += table_marked(t, t->rows[t->vis[i]].id);
+	return t->nmarks - shown;
 }
 
 size_t table_targets(const struct table *t, int64_t **ids)
@@ -262,6 +282,7 @@ void table_draw(struct table *t, int y, int x, int h, int w, bool focus)
 		cx += widths[c] + 1;
 	}
 	int body = h - 1;
+	t->shown = body > 0 ? body : 0;
 	if (body <= 0)
 		return;
 	if (t->cur < t->top)

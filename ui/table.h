@@ -36,6 +36,7 @@ struct table {
 	size_t nmarks;
 	char filter[128];
 	bool invert;
+	int shown;        /* rows the last draw showed: a page */
 };
 
 void table_init(struct table *t, const struct tcol *cols, int ncols);
@@ -51,11 +52,16 @@ void table_set_filter(struct table *t, const char *filter);
 /* Draw in the rectangle at y, x of h rows (one is the header) and w
  * columns; focus: draw the cursor. */
 void table_draw(struct table *t, int y, int x, int h, int w, bool focus);
-/* Cursor keys, paging, Home/End; h: the rows shown.  true when used. */
-bool table_key(struct table *t, int key, int h);
+/* Cursor keys, paging (by the rows the last draw showed), Home/End.
+ * true when used. */
+bool table_key(struct table *t, int key);
 /* Space: mark or unmark the cursor row. */
 void table_toggle_mark(struct table *t);
 void table_clear_marks(struct table *t);
+/* Unmark these rows (those an action was done to). */
+void table_unmark(struct table *t, const int64_t *ids, size_t n);
+/* Marks, and how many of them the filter hides. */
+size_t table_marks_hidden(const struct table *t);
 bool table_marked(const struct table *t, int64_t id);
 
 /* The row under the cursor, or NULL when the table shows none. */

@@ -56,7 +56,9 @@ static void start_colours(void)
 
 bool term_start(bool monochrome_forced, const char **why)
 {
-	setlocale(LC_ALL, "");
+	/* LC_CTYPE only: LC_NUMERIC would change how every thread prints and
+	 * parses numbers (a comma decimal breaks JSON and the audit). */
+	setlocale(LC_CTYPE, "");
 	unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	if (isatty(STDOUT_FILENO)) {
 		if (!initscr()) {
@@ -244,19 +246,13 @@ static const char *const ramp_ascii[] = { "_", ".", "-", ":", "=", "+", "*", "#"
 
 void term_spark(int y, int x, int width, const double *v, size_t n, enum role r)
 {
-	size_t first = n > (size_t)width ? n - (size_t)width : 0;
-	double lo = 0, hi = 0;
-	for (size_t i = first; i < n; i++) {
-		if (i == first || v[i] < lo)
-			lo = v[i];
-		if (i == first || v[i] > hi)
-			hi = v[i];
-	}
-	const char *const *ramp = unicode ? ramp_unicode : ramp_ascii;
-	for (size_t i = first; i < n; i++) {
-		int level = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7 + 0.5) : hi > 0 ? 3 : 0;
-		term_text(y, x + (int)(i - first), 1, ramp[level], hi > 0 ? r : R_DIM);
-	}
+	char text[8 * 64];
+	size_t w = width > 64 ? 64 : (size_t)width;
+	term_spark_text(v, n, w, text, sizeof text);
+	bool any = false;
+	for (size_t i = n > w ? n - w : 0; i < n; i++)
+		any |= v[i] > 0;
+	term_text(y, x, width, text, any ? r : R_DIM);
 }
 
 void term_spark_text(const double *v, size_t n, size_t width, char *out, size_t size)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "rules.h"
 #include "rc.h"
 #include "operator.h"
 #include "table.h"
@@ -46,10 +47,23 @@ struct pane_class {
 	bool (*op)(struct console *c, void *self, enum op op);
 	/* the pane's table, for the frame's filter, marks and cursor keys */
 	struct table *(*table)(void *self);
+	/* the pane has actions on marked rows (else Space says so) */
+	bool marks;
 };
 
 extern const struct pane_class pane_audit, pane_map, pane_rules, pane_jobs, pane_kpis,
 	pane_approvals;
+
+/* A prompt or a y/N question on the status line. */
+struct prompt {
+	char label[192];
+	char buf[512];
+	size_t len;
+	bool confirm;
+	void (*done)(struct console *c, const char *text, void *ctx);
+	void *ctx;
+	void (*release)(void *ctx);
+};
 
 /* Background work, one at a time: an audit run, a command of the command
  * line, a backtest.  The thread has its own database connection. */
@@ -69,9 +83,10 @@ struct console {
 	char *view_title;
 	char **view_lines;
 	size_t view_n, view_top;
-	/* overlays: 1 help, 2 log */
-	int overlay;
-	size_t overlay_top;
+	size_t view_left;     /* columns scrolled right */
+	/* the help overlay */
+	bool help;
+	size_t help_top;
 	/* the status line */
 	char status[256];
 	enum role status_role;
@@ -83,6 +98,13 @@ struct console {
 	struct orch *orch;
 	/* a prompt or a confirmation on the status line */
 	struct prompt *prompt;
+	/* q was pressed while work runs: leave when it ends (q again: now) */
+	bool quitting;
+	char orch_text[64];   /* the header's orchestrator state, set by load */
+	/* the rules in force, parsed again every few seconds (ui_rules) */
+	struct rule_set rules;
+	int64_t rules_at;
+	char rules_problem[256];
 };
 
 int64_t ui_now_ms(void);
@@ -94,15 +116,35 @@ void ui_log(struct console *c, enum role r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Show text (taken: the console frees it) as the drill-down view. */
 void ui_view(struct console *c, const char *title, char *text);
+void ui_view_close(struct console *c);
+/* The action log as the view. */
+void ui_view_log(struct console *c);
+/* The panes, in tab order, and the table of the active one (or NULL). */
+extern const struct pane_class *const ui_panes[NPANES];
+struct table *ui_table(struct console *c);
 /* A JSON value, indented, as the drill-down view. */
 void ui_view_json(struct console *c, const char *title, json_t *j);
 
-/* Ask for a line of text; done runs with it on Enter (not on Esc). */
+/* Ask for a line of text; done runs with it on Enter (not on Esc).
+ * release (may be NULL) frees ctx afterwards, whichever way it ends. */
 typedef void (*prompt_fn)(struct console *c, const char *text, void *ctx);
 void ui_prompt(struct console *c, const char *label, const char *initial, prompt_fn done,
-	       void *ctx);
+	       void *ctx, void (*release)(void *ctx));
 /* Ask y/N; done runs only on y. */
-void ui_confirm(struct console *c, const char *question, prompt_fn done, void *ctx);
+void ui_confirm(struct console *c, const char *question, prompt_fn done, void *ctx,
+		void (*release)(void *ctx));
+
+/* The rows an action is about, fixed when the operator is asked: a reload
+ * under an open prompt must not change what the answer applies to. */
+struct ui_targets {
+	void *pane;
+	int what;      /* the pane's own: which operation */
+	size_t n;
+	int64_t *ids;
+};
+/* The marked rows (else the cursor row) of t; NULL when there are none. */
+struct ui_targets *ui_targets_take(const struct table *t, void *pane, int what);
+void ui_targets_free(void *targets);
 
 /* Run a command line of the CLI (argv after the program name) in the
  * background, through the CLI's own dispatcher; its output becomes the
@@ -117,11 +159,23 @@ bool ui_bg_progress(struct console *c, const char **title, double *fraction);
  * run`), started and stopped with `o`. */
 bool ui_orch_running(const struct console *c);
 void ui_orch_toggle(struct console *c);
-/* Text for the header: "stopped", "running (2 workers)", "external". */
-const char *ui_orch_state(struct console *c);
+/* Text for the header: "stopped", "running here (2 workers)", "1 runner
+ * elsewhere"; reads the database, so load() calls it, not draw(). */
+void ui_orch_state(struct console *c, char *out, size_t size);
+/* Is background work or the orchestrator still running? */
+bool ui_busy(const struct console *c);
 
 /* Pause or resume a subsystem, named or by a job kind "sub.verb". */
 void ui_pause_toggle(struct console *c, const char *kind_or_name);
+
+/* The rules in force as `orrery run` loads them (defaults, the operator's
+ * directory, the switches kept in the database): files parsed again at
+ * most every 5 s, switches read each call.  *problem: the first problem
+ * found ("" when none; then the set must not run). */
+struct rule_set *ui_rules(struct console *c, const char **problem);
+void ui_rules_free(struct console *c);
+/* A row id that stays with a name across reloads (rules, nodes). */
+int64_t ui_name_id(const char *name);
 
 /* Helpers to turn JSON rows into cells. */
 const char *ui_str(json_t *row, const char *field);

@@ -32,7 +32,7 @@ ui_keys() {
 
 # ui_type TEXT: literal text, then nothing else.
 ui_type() {
-	tmux -S "$UI_SOCK" send-keys -t "$UI_S" -l "$1"
+	tmux -S "$UI_SOCK" send-keys -t "$UI_S" -l -- "$1"
 }
 
 # ui_wait TEXT [TENTHS] [SESSION]: poll the screen until it shows TEXT.
@@ -127,7 +127,7 @@ test_help_is_generated_from_the_key_table() {
 	ui_start
 	ui_keys 4 '?'
 	ui_expect "Keys: Jobs pane"
-	ui_expect "job.retry"
+	ui_expect "retry the job (or all marked)"
 	ui_expect "kill the job to dead"
 	ui_keys Escape
 	ui_expect_not "Keys: Jobs pane"
@@ -354,7 +354,7 @@ test_command_line_runs_cli_commands() {
 	ui_expect "2 jobs cancelled"
 	assert_sql "SELECT count(*) FROM jobs WHERE state = 'cancelled'" 2
 	ui_keys Escape L
-	ui_expect "What the console did"
+	ui_expect "what the console did on your behalf"
 	ui_expect ":jobs cancel --state queued"
 }
 
@@ -500,4 +500,105 @@ JSON
 	ui_expect ":rules backtest  (exit 0)"
 	ui_expect "flag-review"
 	assert_sql "SELECT count(*) FROM jobs" 0
+}
+
+# --- what the review found ------------------------------------------------------------
+
+test_a_confirmation_acts_on_the_rows_it_named() {
+	with_approvals 3
+	ui_start
+	ui_keys 6
+	ui_expect "o-3 looks odd"
+	ui_keys x
+	ui_expect "Reject approval 3"
+	# approval 3 is decided elsewhere while the question is open
+	run --db "$DB" approvals approve 3
+	[ "$STATUS" -eq 0 ] || fail "approve 3: $ERR"
+	ui_expect_not "o-3 looks odd" 30
+	ui_type "too late"
+	ui_keys Enter
+	ui_expect "approval 3: approval 3 was already approved by"
+	assert_sql "SELECT group_concat(id || ':' || state, ' ') FROM approvals" "1:pending 2:pending 3:approved"
+}
+
+test_keys_of_a_hidden_pane_do_nothing_under_help_or_a_view() {
+	with_approvals 1
+	ui_start
+	ui_keys 6 '?'
+	ui_expect "Keys: Approvals pane"
+	ui_keys a
+	ui_expect "close the help first"
+	ui_keys Escape Enter
+	ui_expect "approval 1"
+	ui_keys a
+	ui_expect "close the view first"
+	assert_sql "SELECT state FROM approvals" "pending"
+}
+
+test_command_line_refuses_console_and_run() {
+	init_db
+	ui_start
+	ui_keys :
+	ui_type "--log-format text"
+	ui_keys Enter
+	ui_expect "(exit 64)"
+	ui_keys Escape :
+	ui_type "run --until-idle"
+	ui_keys Enter
+	ui_expect "run is the o key in the console"
+}
+
+test_audit_from_the_command_line_keeps_the_screen() {
+	init_db
+	ingest_ok "$FIX/olist/olist_products_dataset.csv"
+	command -v tmux >/dev/null 2>&1 || skip "tmux not installed"
+	UI_SOCK=$T/tmux.sock
+	UI_S=tty
+	trap 'tmux -S "$UI_SOCK" kill-server 2>/dev/null' EXIT
+	# stderr on the terminal, as an operator runs it
+	tmux -S "$UI_SOCK" -f /dev/null new-session -d -s tty -x 80 -y 24 \
+		"env TERM=screen LANG=C.UTF-8 $ORRERY --db $DB console; sleep 30"
+	ui_expect "1 Audit"
+	ui_keys :
+	ui_type "audit"
+	ui_keys Enter
+	ui_expect ":audit  (exit 0)" 80
+	ui_screen | head -1 | grep -qF "1 Audit" || fail "the tab bar scrolled away: $(ui_screen | head -3)"
+	ui_screen | grep -qF "checks (" && fail "progress written over the console: $(ui_screen)"
+	return 0
+}
+
+test_marks_hidden_by_the_filter_are_said_and_kept() {
+	init_db
+	run --db "$DB" jobs enqueue system.canary --count 2 --key a
+	run --db "$DB" jobs enqueue audit.run --key b
+	ui_start
+	ui_keys 4
+	ui_expect "audit.run"
+	ui_keys End Space
+	ui_expect "1 marked"
+	ui_keys /
+	ui_type "audit"
+	ui_keys Enter
+	ui_expect "1 of 3 rows"
+	ui_keys Space
+	ui_expect "2 marked (1 hidden by the filter)"
+	ui_keys c
+	ui_expect "Cancel job 3?"
+	ui_keys y
+	ui_expect "job 3 cancelled"
+	assert_sql "SELECT group_concat(id || ':' || state, ' ') FROM jobs" "1:queued 2:queued 3:cancelled"
+	ui_expect "1 marked (1 hidden by the filter)" 100
+}
+
+test_failing_row_opens_its_record() {
+	init_db
+	ingest_ok "$FIX/olist/olist_products_dataset.csv"
+	run --db "$DB" audit run
+	ui_start
+	ui_expect "product_title_missing"
+	ui_keys Enter
+	ui_expect "products without a title"
+	ui_keys Enter
+	ui_expect '"origin": "olist"'
 }

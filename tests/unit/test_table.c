@@ -55,8 +55,8 @@ Test(table, cursor_stays_on_its_row_when_rows_move)
 	struct table t;
 	table_init(&t, cols, 2);
 	fill(&t, 10);
-	cr_assert(table_key(&t, KEY_DOWN, 20));
-	cr_assert(table_key(&t, KEY_DOWN, 20));
+	cr_assert(table_key(&t, KEY_DOWN));
+	cr_assert(table_key(&t, KEY_DOWN));
 	cr_assert_eq(table_current(&t)->id, 3);
 	/* a reload with a new row in front: the cursor follows row 3 */
 	table_clear(&t);
@@ -79,7 +79,7 @@ Test(table, cursor_stays_in_place_when_its_row_goes)
 	struct table t;
 	table_init(&t, cols, 2);
 	fill(&t, 10);
-	table_key(&t, KEY_END, 20);
+	table_key(&t, KEY_END);
 	cr_assert_eq(table_current(&t)->id, 10);
 	fill(&t, 4);
 	cr_expect_eq(table_current(&t)->id, 4, "cursor clamped to the last row");
@@ -104,11 +104,11 @@ Test(table, marks_decide_the_targets)
 	cr_expect_eq(ids[0], 1, "no marks: the cursor row");
 	free(ids);
 	table_toggle_mark(&t);              /* marks 1, moves to 2 */
-	table_key(&t, KEY_DOWN, 20);        /* 3 */
+	table_key(&t, KEY_DOWN);        /* 3 */
 	table_toggle_mark(&t);              /* marks 3 */
-	table_key(&t, KEY_HOME, 20);
+	table_key(&t, KEY_HOME);
 	table_toggle_mark(&t);              /* unmarks 1 */
-	table_key(&t, KEY_END, 20);
+	table_key(&t, KEY_END);
 	table_toggle_mark(&t);              /* marks 10 */
 	n = table_targets(&t, &ids);
 	cr_assert_eq(n, 2);
@@ -126,16 +126,36 @@ Test(table, marks_decide_the_targets)
 	table_free(&t);
 }
 
+Test(table, unmark_only_what_was_acted_on)
+{
+	struct table t;
+	table_init(&t, cols, 2);
+	fill(&t, 10);
+	table_toggle_mark(&t);              /* 1 */
+	table_toggle_mark(&t);              /* 2 */
+	table_toggle_mark(&t);              /* 3 */
+	table_set_filter(&t, "dead");       /* shows 3, 6, 9 */
+	cr_expect_eq(table_marks_hidden(&t), 2);
+	int64_t *ids;
+	size_t n = table_targets(&t, &ids);
+	table_unmark(&t, ids, n);
+	free(ids);
+	cr_expect_not(table_marked(&t, 3));
+	cr_expect(table_marked(&t, 1) && table_marked(&t, 2), "hidden marks stay");
+	table_free(&t);
+}
+
 Test(table, paging_is_clamped)
 {
 	struct table t;
 	table_init(&t, cols, 2);
 	fill(&t, 50);
-	table_key(&t, KEY_NPAGE, 12);
+	t.shown = 11;
+	table_key(&t, KEY_NPAGE);
 	cr_expect_eq(table_current(&t)->id, 11, "a page is the rows shown minus one");
-	table_key(&t, KEY_PPAGE, 12);
-	table_key(&t, KEY_PPAGE, 12);
+	table_key(&t, KEY_PPAGE);
+	table_key(&t, KEY_PPAGE);
 	cr_expect_eq(table_current(&t)->id, 1);
-	cr_expect_not(table_key(&t, 'x', 12), "other keys are not the table's");
+	cr_expect_not(table_key(&t, 'x'), "other keys are not the table's");
 	table_free(&t);
 }
