@@ -5,7 +5,7 @@
 
 static const struct key_binding bindings[] = {
 	/* everywhere */
-	{ '1', "1-6", ALL_PANES, OP_PANE1, "pane.audit", "switch pane: 1 Audit ... 6 Approvals", true, false },
+	{ '1', "1-6", ALL_PANES, OP_PANE1, "pane.switch", "switch pane: 1 Audit ... 6 Approvals", true, false },
 	{ '2', NULL, ALL_PANES, OP_PANE2, "pane.map", NULL, true, false },
 	{ '3', NULL, ALL_PANES, OP_PANE3, "pane.rules", NULL, true, false },
 	{ '4', NULL, ALL_PANES, OP_PANE4, "pane.jobs", NULL, true, false },
