@@ -33,6 +33,7 @@ int64_t ui_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void set_status(struct console *c, enum role r, const char *fmt, va_list ap)
 {
 	vsnprintf(c->status, sizeof c->status, fmt, ap);
