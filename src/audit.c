@@ -227,6 +227,10 @@ struct table_profile {
 	int source_col; /* index of source_id, or -1 */
 	struct source_profile src[SOURCE_PROFILES_MAX];
 	int nsrc;
+	/* every row so far came from src[0]'s source: its profile would be p,
+	 * so it is not kept twice until a row of another source (or none)
+	 * comes; most tables hold one source */
+	bool shadow;
 };
 
 static int source_column(int ncols, const char *const *names)
@@ -258,11 +262,24 @@ static void profile_row(void *ctx, int ncols, const char *const *names,
 		tp->p = profiler_new(ncols, names);
 		tp->source_col = source_column(ncols, names);
 	}
+	const struct prof_value *src = tp->source_col >= 0 ? &vals[tp->source_col] : NULL;
+	bool known = src && src->type == PROF_INT;
+	if (tp->shadow && !(known && src->i == tp->src[0].source_id)) {
+		tp->src[0].p = profiler_clone(tp->p);
+		tp->shadow = false;
+	}
 	profiler_add_row(tp->p, vals);
 	tp->rows++;
-	const struct prof_value *src = tp->source_col >= 0 ? &vals[tp->source_col] : NULL;
-	struct source_profile *sp = src && src->type == PROF_INT
-		? source_slot(tp, src->i, ncols, names) : NULL;
+	if (tp->rows == 1 && known) {
+		tp->src[tp->nsrc++] = (struct source_profile){ src->i, NULL, 1 };
+		tp->shadow = true;
+		return;
+	}
+	if (tp->shadow) {
+		tp->src[0].rows++;
+		return;
+	}
+	struct source_profile *sp = known ? source_slot(tp, src->i, ncols, names) : NULL;
 	if (sp) {
 		profiler_add_row(sp->p, vals);
 		sp->rows++;

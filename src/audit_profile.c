@@ -482,6 +482,29 @@ static void counter_add(struct counter *c, const struct key *k)
 		counter_grow(c);
 }
 
+/* A deep copy of src into dst: the same state as if dst had counted the
+ * same keys. */
+static void counter_copy(struct counter *dst, const struct counter *src)
+{
+	*dst = *src;
+	if (src->slots) {
+		dst->slots = xmalloc((src->mask + 1) * sizeof *dst->slots);
+		memcpy(dst->slots, src->slots, (src->mask + 1) * sizeof *dst->slots);
+	}
+	if (src->arena) {
+		dst->arena = xmalloc(src->arena_cap);
+		memcpy(dst->arena, src->arena, src->arena_len);
+	}
+	if (src->sk) {
+		dst->sk = xmalloc(sizeof *dst->sk);
+		*dst->sk = *src->sk;
+	}
+	if (src->hll) {
+		dst->hll = hll_new();
+		hll_merge(dst->hll, src->hll);
+	}
+}
+
 static bool counter_exact(const struct counter *c)
 {
 	return c->slots != NULL;
@@ -1200,6 +1223,20 @@ struct profiler *profiler_new(int ncols, const char *const *names)
 	for (int i = 0; i < p->ncols; i++)
 		column_init(&p->cols[i], names ? names[i] : NULL);
 	return p;
+}
+
+struct profiler *profiler_clone(const struct profiler *p)
+{
+	struct profiler *q = xcalloc(1, sizeof *q);
+	q->ncols = p->ncols;
+	q->cols = xcalloc((size_t)q->ncols, sizeof *q->cols);
+	for (int i = 0; i < q->ncols; i++) {
+		q->cols[i] = p->cols[i];
+		q->cols[i].name = xstrdup(p->cols[i].name);
+		counter_copy(&q->cols[i].values, &p->cols[i].values);
+		counter_copy(&q->cols[i].shapes, &p->cols[i].shapes);
+	}
+	return q;
 }
 
 void profiler_add_row(struct profiler *p, const struct prof_value *vals)

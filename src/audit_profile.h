@@ -99,6 +99,9 @@ struct profiler;
 
 /* A profiler for ncols columns; the names are copied. */
 struct profiler *profiler_new(int ncols, const char *const *names);
+/* A copy of p that goes on independently: it describes the same rows, and
+ * rows added to one do not reach the other. */
+struct profiler *profiler_clone(const struct profiler *p);
 /* Count one row: vals holds ncols values, read only during the call. */
 void profiler_add_row(struct profiler *p, const struct prof_value *vals);
 /* A new JSON array, one object per column as described above; the caller

@@ -907,3 +907,72 @@ Test(profile, keys_in_documented_order)
 	(void)value;
 	cr_expect_eq(i, sizeof keys / sizeof keys[0]);
 }
+
+/* A row of two columns from i: a text that repeats (so the shapes stay
+ * exact) and a number that is new each time (so the values spill to the
+ * sketch and the HyperLogLog past PROF_EXACT_MAX). */
+static void clone_row(struct prof_value *row, char *buf, size_t size, size_t i)
+{
+	snprintf(buf, size, "k%zu", i % 37);
+	row[0] = T(buf);
+	row[1] = I((int64_t)(i * 7919));
+}
+
+/* A clone taken part way describes the same rows as the original, and the
+ * two then go on apart: each ends as a profiler fed its own rows directly. */
+Test(profile, clone_goes_on_independently, .timeout = 60)
+{
+	const char *names[] = { "t", "n" };
+	struct profiler *a = profiler_new(2, names), *whole = profiler_new(2, names);
+	struct profiler *b = NULL, *shared = profiler_new(2, names);
+	struct prof_value row[2];
+	char buf[32];
+	for (size_t i = 0; i < 3 * PROF_EXACT_MAX; i++) {
+		if (i == PROF_EXACT_MAX + 5) /* past the spill: the sketch is copied */
+			b = profiler_clone(a);
+		clone_row(row, buf, sizeof buf, i);
+		profiler_add_row(a, row);
+		profiler_add_row(whole, row);
+		if (!b)
+			profiler_add_row(shared, row);
+	}
+	for (size_t i = 0; i < 100; i++) { /* rows only the clone sees */
+		clone_row(row, buf, sizeof buf, 1000000 + i);
+		profiler_add_row(b, row);
+		profiler_add_row(shared, row);
+	}
+	json_t *ja = profiler_result(a), *jw = profiler_result(whole);
+	json_t *jb = profiler_result(b), *js = profiler_result(shared);
+	cr_expect(json_equal(ja, jw), "the original is unchanged by its clone");
+	cr_expect(json_equal(jb, js), "the clone is the profile of its own rows");
+	cr_expect(!json_is_true(json_object_get(json_array_get(jb, 1), "distinct_exact")));
+	json_decref(ja);
+	json_decref(jw);
+	json_decref(jb);
+	json_decref(js);
+	profiler_free(a);
+	profiler_free(b);
+	profiler_free(whole);
+	profiler_free(shared);
+}
+
+/* A clone of a profiler that saw nothing, and of one still exact. */
+Test(profile, clone_of_small_profilers)
+{
+	const char *names[] = { "c" };
+	struct profiler *p = profiler_new(1, names);
+	struct profiler *empty = profiler_clone(p);
+	struct prof_value v[] = { T("a"), T("b"), T("a"), N(), I(3) };
+	for (size_t i = 0; i < 5; i++)
+		profiler_add_row(p, &v[i]);
+	struct profiler *q = profiler_clone(p);
+	json_t *jp = profiler_result(p), *jq = profiler_result(q), *je = profiler_result(empty);
+	cr_expect(json_equal(jp, jq));
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(je, 0), "records")), 0);
+	json_decref(jp);
+	json_decref(jq);
+	json_decref(je);
+	profiler_free(p);
+	profiler_free(q);
+	profiler_free(empty);
+}
