@@ -13,6 +13,7 @@
 #include "rule_state.h"
 #include "rules.h"
 #include "store.h"
+#include "testdb.h"
 #include "store_event.h"
 #include "store_firing.h"
 #include "subsystem.h"
@@ -34,7 +35,7 @@ static const struct clock fake = { fake_now, NULL };
 
 static void setup(void)
 {
-	snprintf(db, sizeof db, "/tmp/orrery-console-%ld.db", (long)getpid());
+	testdb_fresh(db, sizeof db, "console");
 	char *err = NULL;
 	cr_assert_eq(store_open(db, STORE_READWRITE, &st, &err), ORR_OK, "%s", err);
 	cr_assert_eq(store_migrate(st, NULL, &err), ORR_OK, "%s", err);
@@ -43,12 +44,7 @@ static void setup(void)
 static void teardown(void)
 {
 	store_close(st);
-	char path[80];
-	unlink(db);
-	snprintf(path, sizeof path, "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof path, "%s-shm", db);
-	unlink(path);
+	testdb_remove(db);
 }
 
 /* --- jobs_history ---------------------------------------------------------- */

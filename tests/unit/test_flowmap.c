@@ -12,6 +12,7 @@
 #include "jobs.h"
 #include "rules.h"
 #include "store.h"
+#include "testdb.h"
 #include "store_event.h"
 #include "subsystem.h"
 
@@ -187,7 +188,7 @@ static const struct clock fake = { fake_now, NULL };
 
 static void open_db(void)
 {
-	snprintf(db, sizeof db, "/tmp/orrery-flowmap-%ld.db", (long)getpid());
+	testdb_fresh(db, sizeof db, "flowmap");
 	char *err = NULL;
 	cr_assert_eq(store_open(db, STORE_READWRITE, &st, &err), ORR_OK, "%s", err);
 	cr_assert_eq(store_migrate(st, NULL, &err), ORR_OK, "%s", err);
@@ -196,12 +197,7 @@ static void open_db(void)
 static void close_db(void)
 {
 	store_close(st);
-	char path[80];
-	unlink(db);
-	snprintf(path, sizeof path, "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof path, "%s-shm", db);
-	unlink(path);
+	testdb_remove(db);
 	rule_set_free(&rules);
 }
 

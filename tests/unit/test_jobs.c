@@ -9,6 +9,7 @@
 
 #include "jobs.h"
 #include "store.h"
+#include "testdb.h"
 #include "store_subsys.h"
 
 static char db[64];
@@ -25,7 +26,7 @@ static const struct clock fake = { fake_now, NULL };
 
 static void setup(void)
 {
-	snprintf(db, sizeof db, "/tmp/orrery-jobs-%ld.db", (long)getpid());
+	testdb_fresh(db, sizeof db, "jobs");
 	char *err = NULL;
 	cr_assert_eq(store_open(db, STORE_READWRITE, &st, &err), ORR_OK, "%s", err);
 	cr_assert_eq(store_migrate(st, NULL, &err), ORR_OK, "%s", err);
@@ -35,12 +36,7 @@ static void setup(void)
 static void teardown(void)
 {
 	store_close(st);
-	char path[80];
-	unlink(db);
-	snprintf(path, sizeof path, "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof path, "%s-shm", db);
-	unlink(path);
+	testdb_remove(db);
 }
 
 TestSuite(jobs, .init = setup, .fini = teardown);

@@ -15,6 +15,7 @@
 #include "kpi.h"
 #include "kpi_catalog.h"
 #include "store.h"
+#include "testdb.h"
 #include "store_internal.h"
 #include "store_kpi.h"
 #include "xalloc.h"
@@ -38,7 +39,7 @@ static const struct clock fake = { fake_now, NULL };
 
 static void setup(void)
 {
-	snprintf(db, sizeof db, "/tmp/orrery-kpi-%ld.db", (long)getpid());
+	testdb_fresh(db, sizeof db, "kpi");
 	char *err = NULL;
 	cr_assert_eq(store_open(db, STORE_READWRITE, &st, &err), ORR_OK, "%s", err);
 	cr_assert_eq(store_migrate(st, NULL, &err), ORR_OK, "%s", err);
@@ -47,12 +48,7 @@ static void setup(void)
 static void teardown(void)
 {
 	store_close(st);
-	char path[80];
-	unlink(db);
-	snprintf(path, sizeof path, "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof path, "%s-shm", db);
-	unlink(path);
+	testdb_remove(db);
 }
 
 TestSuite(kpi, .init = setup, .fini = teardown);
