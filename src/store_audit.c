@@ -570,19 +570,10 @@ static void column_value(sqlite3_stmt *s, int i, struct prof_value *v)
 	}
 }
 
-enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
-		       char **err)
+/* Every row of s to fn, then s reset; what names the rows in an error. */
+static enum orr_rc scan_rows(struct store *st, sqlite3_stmt *s, const char *what, audit_row_fn fn,
+			     void *ctx, char **err)
 {
-	const char *sql = NULL;
-	for (size_t i = 0; i < NSCANS && !sql; i++)
-		if (strcmp(scans[i].table, table) == 0)
-			sql = scans[i].sql;
-	sqlite3_stmt *s = sql ? store_stmt_or_err(st, sql, table, err) : NULL;
-	if (!s) {
-		if (!sql)
-			*err = xasprintf("no table \"%s\" to profile", table);
-		return sql ? ORR_SOFTWARE : ORR_USAGE;
-	}
 	int n = sqlite3_column_count(s);
 	char **names = xcalloc((size_t)n, sizeof *names);
 	struct prof_value *vals = xcalloc((size_t)n, sizeof *vals);
@@ -603,7 +594,58 @@ enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, voi
 	free(vals);
 	if (rc == SQLITE_DONE)
 		return ORR_OK;
-	*err = store_errmsg(st, table);
+	*err = store_errmsg(st, what);
+	return store_rc(rc);
+}
+
+enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
+		       char **err)
+{
+	const char *sql = NULL;
+	for (size_t i = 0; i < NSCANS && !sql; i++)
+		if (strcmp(scans[i].table, table) == 0)
+			sql = scans[i].sql;
+	sqlite3_stmt *s = sql ? store_stmt_or_err(st, sql, table, err) : NULL;
+	if (!s) {
+		if (!sql)
+			*err = xasprintf("no table \"%s\" to profile", table);
+		return sql ? ORR_SOFTWARE : ORR_USAGE;
+	}
+	return scan_rows(st, s, table, fn, ctx, err);
+}
+
+enum orr_rc audit_scan_order(struct store *st, const struct prof_value *origin,
+			     const struct prof_value *order_key, audit_row_fn fn, void *ctx,
+			     char **err)
+{
+	/* the natural key's index, order key first */
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT * FROM order_lines WHERE order_key = ?1 AND origin = ?2",
+		"cannot read an order's lines", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_text(s, 1, order_key->s ? order_key->s : "", (int)order_key->len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, origin->s ? origin->s : "", (int)origin->len, SQLITE_STATIC);
+	return scan_rows(st, s, "order_lines", fn, ctx, err);
+}
+
+enum orr_rc audit_return_orders(struct store *st, void (*fn)(void *ctx, int64_t id), void *ctx,
+				char **err)
+{
+	/* the orders that "NOT coalesce(o.is_return, 0)" of the check calls
+	 * returns, judged by SQLite itself */
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"SELECT id FROM orders WHERE coalesce(is_return, 0)", "cannot read the orders", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, sqlite3_column_int64(s, 0));
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return ORR_OK;
+	*err = store_errmsg(st, "cannot read the orders");
 	return store_rc(rc);
 }
 

@@ -50,6 +50,14 @@ typedef void (*audit_row_fn)(void *ctx, int ncols, const char *const *names,
 			     const struct prof_value *vals);
 enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, void *ctx,
 		       char **err);
+/* Every line of one order (origin and order_key are text), as audit_scan
+ * gives them. */
+enum orr_rc audit_scan_order(struct store *st, const struct prof_value *origin,
+			     const struct prof_value *order_key, audit_row_fn fn, void *ctx,
+			     char **err);
+/* The id of every order that is a return, to fn. */
+enum orr_rc audit_return_orders(struct store *st, void (*fn)(void *ctx, int64_t id), void *ctx,
+				char **err);
 /* The column names of a table (one of audit_profiled_tables), in the
  * order audit_scan gives them; ORR_USAGE for any other table. */
 enum orr_rc audit_columns(struct store *st, const char *table, json_t **out, char **err);
