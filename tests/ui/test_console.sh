@@ -188,6 +188,20 @@ test_resize_to_200x50_and_back() {
 	[ "${#line}" -le 80 ] || fail "header wider than 80 after resize back"
 }
 
+test_every_pane_at_300x100() {
+	with_approvals 2
+	ui_start 300x100
+	for k in 1 2 3 4 5 6; do
+		ui_keys "$k"
+		sleep 0.3
+		[ "$(ui_screen | wc -l)" -eq 100 ] || fail "pane $k: not 100 rows"
+		ui_screen | tail -1 | grep -qF "quit" || fail "pane $k: no key bar at the bottom"
+	done
+	ui_expect "o-2 looks odd"
+	line=$(ui_screen | sed -n 2p)
+	[ "${#line}" -ge 290 ] || fail "header not laid out at 300 columns: ${#line}"
+}
+
 test_filter_and_inverted_filter() {
 	with_approvals 3
 	ui_start
