@@ -27,7 +27,9 @@
 #include "xalloc.h"
 
 #define TICK_MS 200
-#define RELOAD_MS 1000
+/* Reload plus one tick stays under a second: a decision taken in another
+ * console shows here within one. */
+#define RELOAD_MS 800
 /* A decision waits this long for another writer, not the CLI's 5 s: the
  * interface must not freeze; the operator is told to try again. */
 #define CONSOLE_BUSY_MS 300
