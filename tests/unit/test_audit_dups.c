@@ -85,7 +85,8 @@ static size_t run(const struct line *l, size_t n, dups_hash_fn hash)
 	size_t nrows;
 	const struct audit_row *rows = dups_rows(d, &nrows);
 	struct audit_row *sorted = calloc(nrows + 1, sizeof *sorted);
-	memcpy(sorted, rows, nrows * sizeof *rows);
+	if (nrows) /* rows may be NULL when there are none */
+		memcpy(sorted, rows, nrows * sizeof *rows);
 	qsort(sorted, nrows, sizeof *sorted, row_cmp);
 	struct audit_row *want = calloc(n + 1, sizeof *want);
 	size_t k = 0;
