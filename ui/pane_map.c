@@ -67,7 +67,7 @@ static void fill_table(struct map_pane *p)
 {
 	json_t *nodes = json_object_get(p->map, "nodes");
 	size_t n = json_array_size(nodes) < MAX_NODES ? json_array_size(nodes) : MAX_NODES;
-	json_t *sorted[MAX_NODES];
+	json_t *sorted[MAX_NODES] = { 0 };
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = json_array_get(nodes, i);
 	qsort(sorted, n, sizeof *sorted, by_priority);
