@@ -17,7 +17,7 @@
 #define MAX_NODES 64
 
 static const struct tcol cols[] = {
-	{ "NODE", 12, false }, { "KIND", 9, false }, { "LAYER", 5, true },  { "BREAKER", 9, false },
+	{ "NODE", 12, false }, { "KIND", 10, false }, { "LAYER", 5, true },  { "BREAKER", 9, false },
 	{ "PAUSED", 6, false }, { "JOBS", 7, true }, { "ERR%", 6, true },    { "EV/MIN", 8, true },
 	{ "DEPS", 4, true },	{ "PRIORITY", 9, true }, { "PURPOSE", 0, false },
 };

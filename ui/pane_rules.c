@@ -17,8 +17,8 @@
 #define FIRINGS_SHOWN 20
 
 static const struct tcol cols[] = {
-	{ "RULE", 20, false }, { "ON", 14, false }, { "STATE", 5, false }, { "TODAY", 5, true },
-	{ "LAST FIRED", 10, false }, { "PRI", 3, true }, { "DOES", -16, false },
+	{ "RULE", 19, false }, { "ON", 15, false }, { "STATE", 5, false }, { "TODAY", 5, true },
+	{ "LAST", 8, false },  { "PRI", 3, true }, { "DOES", -17, false },
 };
 
 struct rules_pane {
