@@ -25,7 +25,8 @@ void keycache_free(struct keycache *kc);
 /* The entry for key, or NULL. */
 struct kc_entry *keycache_get(struct keycache *kc, const char *key);
 /* The entry for key, created zeroed if new; NULL when the key is too long
- * or the cache is full (see keycache_full). */
+ * or the cache is full (see keycache_full).  A put may move the entries:
+ * a pointer from an earlier get or put is stale after it. */
 struct kc_entry *keycache_put(struct keycache *kc, const char *key);
 bool keycache_full(const struct keycache *kc);
 void keycache_clear(struct keycache *kc);

@@ -242,3 +242,35 @@ Test(keycache, fnv1a_hash)
 	cr_expect_eq(keycache_hash(keycache_hash(KEYCACHE_FNV, "foo"), "bar"),
 		     keycache_hash(KEYCACHE_FNV, "foobar"), "hash continues from h");
 }
+
+/* The table starts small and doubles as keys come: every key put before a
+ * doubling is still found with its values after it, and the bound is the
+ * one the capacity asked for. */
+Test(keycache, grows_keeping_entries)
+{
+	struct keycache *big = keycache_new(20000);
+	char key[32];
+	int n = 0;
+	for (; !keycache_full(big); n++) {
+		snprintf(key, sizeof key, "invoice-%d", n);
+		struct kc_entry *e = keycache_put(big, key);
+		cr_assert_not_null(e, "put %d before the cache is full", n);
+		e->id = n;
+		e->n = 2 * n;
+		e->fp = (uint64_t)n + 1;
+	}
+	cr_expect_geq(n, 20000, "holds at least its capacity");
+	cr_expect_null(keycache_put(big, "one more"), "full stays full");
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "invoice-%d", i);
+		struct kc_entry *e = keycache_get(big, key);
+		cr_assert_not_null(e, "key %d survives the doublings", i);
+		cr_expect_eq(e->id, i);
+		cr_expect_eq(e->n, 2 * i);
+		cr_expect_eq(e->fp, (uint64_t)i + 1);
+	}
+	keycache_clear(big);
+	cr_expect_null(keycache_get(big, "invoice-0"));
+	cr_expect_not_null(keycache_put(big, "invoice-0"), "usable after a clear");
+	keycache_free(big);
+}
