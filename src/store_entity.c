@@ -646,8 +646,11 @@ enum orr_rc entity_upsert(struct entity_tx *tx, enum entity_kind kind, const str
 	*change = CHANGE_NONE;
 	if (kind == ENT_LINE && mode == UPSERT_NEW)
 		return insert_new_line(tx, d, vals, change, err);
-	/* whatever this statement reads sees the lines written so far */
-	enum orr_rc r = line_batch_flush(tx, err);
+	/* whatever this statement reads sees the lines written so far; only
+	 * a line's own statements and adoptions read order_lines */
+	enum orr_rc r = ORR_OK;
+	if (kind == ENT_LINE || line_batch_waits(tx))
+		r = line_batch_flush(tx, err);
 	if (r != ORR_OK)
 		return r;
 	if (mode != UPSERT_NEW)

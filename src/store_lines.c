@@ -38,6 +38,7 @@ struct line_batch {
 	size_t off[LINE_BATCH][LINE_NCOLS];      /* where each text is in `text` */
 	char *text;
 	size_t len, cap;
+	bool waits;         /* some kept line waits for its order, variant or supplier */
 	enum orr_rc failed; /* kept: see line_batch_flush */
 	char *err;
 };
@@ -67,6 +68,21 @@ static size_t keep_text(struct line_batch *b, const char *s)
 	return off;
 }
 
+/* Whether an adoption could claim the line: a reference given by key whose
+ * id is not known yet (the adoptions match exactly these). */
+static bool line_waits(const struct val *v)
+{
+	return (v[LINE_order_id].type == VAL_NULL && v[LINE_order_key].type != VAL_NULL) ||
+	       (v[LINE_variant_id].type == VAL_NULL && v[LINE_sku].type != VAL_NULL) ||
+	       (v[LINE_supplier_id].type == VAL_NULL && v[LINE_supplier_key].type != VAL_NULL);
+}
+
+bool line_batch_waits(const struct entity_tx *tx)
+{
+	const struct line_batch *b = tx->lines;
+	return b && (b->waits || b->failed);
+}
+
 static enum orr_rc kept_failure(const struct line_batch *b, char **err)
 {
 	*err = xstrdup(b->err);
@@ -85,6 +101,7 @@ enum orr_rc line_batch_add(struct entity_tx *tx, const struct val *vals, char **
 		if (vals[c].type == VAL_TEXT)
 			b->off[b->n][c] = keep_text(b, vals[c].s);
 	}
+	b->waits = b->waits || line_waits(vals);
 	b->n++;
 	return b->n == LINE_BATCH || b->len > BATCH_TEXT_MAX ? line_batch_flush(tx, err) : ORR_OK;
 }
@@ -133,6 +150,7 @@ enum orr_rc line_batch_flush(struct entity_tx *tx, char **err)
 		}
 	b->n = 0;
 	b->len = 0;
+	b->waits = false;
 	if (rc == SQLITE_DONE)
 		return ORR_OK;
 	b->err = store_errmsg(tx->st, "cannot write order_line");

@@ -652,3 +652,68 @@ Test(entity, new_line_failure_is_reported_by_the_next_write)
 	cr_expect_neq(new_line("#8", 2, oid, &err), ORR_OK, "the failure is kept");
 	free(err);
 }
+
+/* A variant of product `key` with one SKU; returns the variant id. */
+static int64_t variant(const char *key, const char *sku)
+{
+	enum entity_change ch;
+	struct val v[VARIANT_NCOLS] = { { 0 } };
+	v[VARIANT_product_id] = val_int(product(key, key, UPSERT_REPLACE, &ch));
+	v[VARIANT_position] = val_int(1);
+	v[VARIANT_sku] = val_text(sku);
+	return upsert(ENT_VARIANT, v, UPSERT_REPLACE, &ch);
+}
+
+/* A new line whose order and variant are both known: it waits for nothing. */
+static void known_line(const char *order_key, int line_no, int64_t order_id, int64_t variant_id)
+{
+	struct val v[LINE_NCOLS] = { { 0 } };
+	v[LINE_origin] = val_text("shop");
+	v[LINE_order_key] = val_text(order_key);
+	v[LINE_line_no] = val_int(line_no);
+	v[LINE_order_id] = val_int(order_id);
+	v[LINE_sku] = val_text("MUG-1");
+	v[LINE_variant_id] = val_int(variant_id);
+	v[LINE_quantity] = val_int(line_no);
+	enum entity_change ch;
+	int64_t id = -1;
+	char *err = NULL;
+	cr_assert_eq(entity_upsert(&tx, ENT_LINE, v, UPSERT_NEW, &id, &ch, &err), ORR_OK, "%s", err);
+}
+
+Test(entity, lines_waiting_for_nothing_fill_batches_across_orders)
+{
+	int64_t vid = variant("mug", "MUG-1");
+	int64_t a = order("#A", "paid", NULL);
+	for (int i = 1; i <= 5; i++)
+		known_line("#A", i, a, vid);
+	int64_t b = order("#B", "paid", NULL);
+	cr_expect_eq(qi("SELECT count(*) FROM order_lines"), 0,
+		     "the next order reads no order_lines: the lines stay kept");
+	for (int i = 1; i <= 3; i++)
+		known_line("#B", i, b, vid);
+	struct val key[3] = { val_text("shop"), val_text("#A"), val_int(2) };
+	cr_expect_gt(entity_find(&tx, ENT_LINE, key), 0, "a line lookup flushes first");
+	cr_expect_eq(qi("SELECT count(*) FROM order_lines"), 8);
+	flush();
+	cr_expect_str_eq(q("SELECT group_concat(order_key || line_no, ' ') FROM "
+			   "(SELECT order_key, line_no FROM order_lines ORDER BY id)"),
+			 "#A1 #A2 #A3 #A4 #A5 #B1 #B2 #B3", "lines keep their order, and so their ids");
+	static const char lines[] = "SELECT json_array_length(payload, '$.lines') FROM events "
+				    "WHERE type = 'order.created' AND entity_id = %lld";
+	cr_expect_eq(qi(lines, (long long)a), 5);
+	cr_expect_eq(qi(lines, (long long)b), 3);
+	commit();
+}
+
+Test(entity, kept_line_waiting_for_its_variant_is_adopted)
+{
+	char *err = NULL;
+	int64_t oid = order("#C", "paid", NULL);
+	cr_assert_eq(new_line("#C", 1, oid, &err), ORR_OK, "%s", err); /* SKU-1, no variant */
+	int64_t vid = variant("cup", "SKU-1");
+	cr_expect_eq(qi("SELECT variant_id FROM order_lines WHERE order_key = '#C'"), vid,
+		     "the variant's adoption saw the kept line");
+	flush();
+	commit();
+}
