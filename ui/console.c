@@ -20,6 +20,7 @@
 #include "bg.h"
 #include "frame.h"
 #include "keys.h"
+#include "loader.h"
 #include "store.h"
 #include "store_approval.h"
 #include "term.h"
@@ -44,13 +45,57 @@ static void on_hangup(int sig)
 
 /* --- data ------------------------------------------------------------------ */
 
+/* A pane with a fetch gets its data from the loader (or, without one, at
+ * once on this thread); the others load here. */
+static void load_pane(struct console *c)
+{
+	const struct pane_class *p = ui_panes[c->pane];
+	void *self = c->state[c->pane];
+	p->load(c, self);
+	if (!p->fetch)
+		return;
+	const char *arg = p->fetch_arg ? p->fetch_arg(self) : NULL;
+	if (c->loader) {
+		if (!loader_busy(c->loader, c->pane)) /* a slow fetch is not stacked */
+			loader_post(c->loader, c->pane, p->fetch, arg);
+		return;
+	}
+	char *err = NULL;
+	json_t *data = p->fetch(c->st, c->req, arg ? arg : "", &err);
+	if (!data)
+		ui_status(c, R_BAD, "%s", err ? err : "cannot read the data");
+	else
+		p->apply(c, self, data);
+	json_decref(data);
+	free(err);
+}
+
 static void load(struct console *c)
 {
 	c->pending = approval_pending_count(c->st);
 	ui_orch_state(c, c->orch_text, sizeof c->orch_text);
-	ui_panes[c->pane]->load(c, c->state[c->pane]);
+	load_pane(c);
 	c->loaded_at = ui_now_ms();
 	c->reload = false;
+}
+
+/* Data the loader finished: to its pane, even one no longer shown. */
+static void take_loaded(struct console *c)
+{
+	int pane;
+	json_t *data;
+	char *err;
+	double ms;
+	while (c->loader && loader_take(c->loader, &pane, &data, &err, &ms)) {
+		if (data)
+			ui_panes[pane]->apply(c, c->state[pane], data);
+		else
+			ui_status(c, R_BAD, "%s", err ? err : "cannot read the data");
+		if (c->timings)
+			fprintf(c->timings, "# %s data in %.3f ms\n", ui_panes[pane]->title, ms);
+		json_decref(data);
+		free(err);
+	}
 }
 
 /* --- prompts --------------------------------------------------------------- */
@@ -377,9 +422,10 @@ static void loop(struct console *c)
 	const char *script = c->req->keys ? c->req->keys : "";
 	long frames = 0;
 	bool quit = false;
-	FILE *timings = c->req->timings ? fopen(c->req->timings, "a") : NULL;
+	FILE *timings = c->timings;
 	while (!quit) {
 		ui_bg_poll(c);
+		take_loaded(c);
 		if (hangup)
 			quit_request(c, &quit); /* the terminal went: stop as q would */
 		if (c->quitting && !ui_busy(c))
@@ -393,12 +439,13 @@ static void loop(struct console *c)
 			continue; /* on a resize ncurses has resized stdscr: the next draw lays out anew */
 		handle_key(c, ch, got == KEY_CODE_YES, &quit);
 	}
-	if (timings)
-		fclose(timings);
 }
 
 static void console_free(struct console *c, bool wait)
 {
+	loader_stop(c->loader);
+	if (c->timings)
+		fclose(c->timings);
 	if (wait) {
 		ui_orch_stop(c);
 		ui_bg_wait(c);
@@ -450,6 +497,9 @@ int console_main(const struct cli_console *req)
 	xalloc_on_fatal(term_stop);
 	for (int p = 0; p < NPANES; p++)
 		c.state[p] = ui_panes[p]->create(&c);
+	c.timings = req->timings ? fopen(req->timings, "a") : NULL;
+	c.loader = loader_start(req, &err); /* without one, fetches run here */
+	free(err);
 	loop(&c);
 	term_stop();
 	xalloc_on_fatal(NULL);

@@ -29,7 +29,8 @@ struct jobs_pane {
 	size_t state;          /* index in states */
 	struct jobs_counts counts;
 	json_t *history;       /* jobs_history */
-	int64_t history_at;
+	bool loaded;           /* data has arrived at least once */
+	char shown[16];        /* the state of the rows shown ("": all) */
 };
 
 static void *create(struct console *c)
@@ -77,46 +78,63 @@ static void add_row(struct table *t, json_t *j, int64_t now)
 	table_add(t, ui_int(j, "id"), state_role(ui_str(j, "state")), cells);
 }
 
-static void load_history(struct console *c, struct jobs_pane *p, int64_t now)
+/* On the loader thread: the live counts, the last hour and the newest
+ * jobs of the state shown. */
+static json_t *fetch(struct store *st, const struct cli_console *req, const char *state,
+		     char **err)
 {
-	if (p->history && now - p->history_at < 5000)
-		return; /* buckets are five minutes wide: every 5 s is plenty */
-	json_t *h = NULL;
-	char *err = NULL;
-	if (jobs_history(c->st, now, HISTORY_BUCKET_MS, HISTORY_BUCKETS, &h, &err) != ORR_OK) {
-		free(err);
-		return;
+	(void)req;
+	int64_t now = ui_now_ms();
+	struct jobs_counts k;
+	json_t *history = NULL, *rows = NULL;
+	struct job_filter f = { .state = *state ? state : NULL, .limit = JOBS_SHOWN };
+	if (jobs_counts_live(st, &k, err) != ORR_OK ||
+	    jobs_history(st, now, HISTORY_BUCKET_MS, HISTORY_BUCKETS, &history, err) != ORR_OK)
+		return NULL;
+	if (jobs_list(st, &f, &rows, err) != ORR_OK) {
+		json_decref(history);
+		return NULL;
 	}
-	json_decref(p->history);
-	p->history = h;
-	p->history_at = now;
+	return json_pack("{s{sIsIsIsIsI}sosIsoss}", "counts", "queued", (json_int_t)k.queued,
+			 "running", (json_int_t)k.running, "failed", (json_int_t)k.failed, "dead",
+			 (json_int_t)k.dead, "cancelled", (json_int_t)k.cancelled, "history", history,
+			 "at", (json_int_t)now, "rows", rows, "state", state);
 }
 
-static void load(struct console *c, void *self)
+static const char *fetch_arg(void *self)
 {
 	struct jobs_pane *p = self;
-	int64_t now = ui_now_ms();
-	char *err = NULL;
-	if (jobs_counts_live(c->st, &p->counts, &err) != ORR_OK) {
-		ui_status(c, R_BAD, "%s", err);
-		free(err);
-		err = NULL;
-	}
-	load_history(c, p, now);
-	struct job_filter f = { .state = states[p->state], .limit = JOBS_SHOWN };
-	json_t *rows = NULL;
+	return states[p->state] ? states[p->state] : "";
+}
+
+static void apply(struct console *c, void *self, json_t *data)
+{
+	(void)c;
+	struct jobs_pane *p = self;
+	json_t *k = json_object_get(data, "counts");
+	p->counts = (struct jobs_counts){ .queued = (long)ui_int(k, "queued"),
+					  .running = (long)ui_int(k, "running"),
+					  .failed = (long)ui_int(k, "failed"),
+					  .dead = (long)ui_int(k, "dead"),
+					  .cancelled = (long)ui_int(k, "cancelled") };
+	json_decref(p->history);
+	p->history = json_incref(json_object_get(data, "history"));
+	p->loaded = true;
+	snprintf(p->shown, sizeof p->shown, "%s", ui_str(data, "state"));
 	table_clear(&p->t);
-	if (jobs_list(c->st, &f, &rows, &err) != ORR_OK) {
-		ui_status(c, R_BAD, "%s", err);
-		free(err);
-	}
 	size_t i;
 	json_t *j;
-	json_array_foreach(rows, i, j) {
-		add_row(&p->t, j, now);
+	json_array_foreach(json_object_get(data, "rows"), i, j) {
+		add_row(&p->t, j, ui_int(data, "at"));
 	}
-	json_decref(rows);
 	table_done(&p->t);
+}
+
+/* The data comes from fetch, on the loader thread. */
+static void load(struct console *c, void *self)
+{
+	(void)c;
+	(void)self;
 }
 
 /* One state's meter: "queued    12 ▁▂▃▅" in w columns. */
@@ -169,10 +187,13 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	struct jobs_pane *p = self;
 	draw_meters(p, y, x + 1, w - 2);
 	char line[160];
-	snprintf(line, sizeof line, "jobs: %s (newest %zu shown%s; s: state, /: filter)  "
-		 "sparklines: last hour in 5-minute steps",
-		 states[p->state] ? states[p->state] : "all states", p->t.nvis,
-		 p->t.filter[0] ? ", filtered" : "");
+	const char *want = fetch_arg(p);
+	if (!p->loaded || strcmp(want, p->shown) != 0)
+		snprintf(line, sizeof line, "jobs: %s (loading)", *want ? want : "all states");
+	else
+		snprintf(line, sizeof line, "jobs: %s (newest %zu shown%s; s: state, /: filter)  "
+			 "sparklines: last hour in 5-minute steps", *want ? want : "all states",
+			 p->t.nvis, p->t.filter[0] ? ", filtered" : "");
 	term_text(y + 2, x + 1, w - 2, line, R_DIM);
 	table_draw(&p->t, y + 3, x, h - 3, w, true);
 }
@@ -288,4 +309,5 @@ static struct table *table(void *self)
 const struct pane_class pane_jobs = {
 	.title = "Jobs", .create = create, .destroy = destroy, .load = load,
 	.draw = draw, .op = op, .table = table, .marks = true,
+	.fetch = fetch, .apply = apply, .fetch_arg = fetch_arg,
 };

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "flowmap.h"
+#include "rule_state.h"
+#include "rules.h"
+#include "subsystem.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -90,22 +93,38 @@ static void fill_table(struct map_pane *p)
 	table_done(&p->t);
 }
 
+/* On the loader thread: the rules parsed here (the main thread's set is
+ * not shared across threads), the map of the last window. */
+static json_t *fetch(struct store *st, const struct cli_console *req, const char *arg,
+		     char **err)
+{
+	(void)arg;
+	struct rule_set rules = { 0 };
+	struct rule_diags diags = { 0 };
+	json_t *map = NULL;
+	rules_load(&rules, req->rules_dir, subsystem_kind_known, &diags);
+	rule_diags_free(&diags); /* problems are the Rules pane's to show */
+	if (rule_state_apply(st, &rules, err) == ORR_OK &&
+	    flowmap_build(st, &rules, ui_now_ms(), WINDOW_MS, &map, err) != ORR_OK)
+		map = NULL;
+	rule_set_free(&rules);
+	return map;
+}
+
+static void apply(struct console *c, void *self, json_t *map)
+{
+	(void)c;
+	struct map_pane *p = self;
+	json_decref(p->map);
+	p->map = json_incref(map);
+	fill_table(p);
+}
+
+/* The data comes from fetch, on the loader thread. */
 static void load(struct console *c, void *self)
 {
-	struct map_pane *p = self;
-	const char *problem;
-	struct rule_set *rules = ui_rules(c, &problem);
-	json_t *map = NULL;
-	char *err = NULL;
-	if (flowmap_build(c->st, rules, ui_now_ms(), WINDOW_MS, &map, &err) != ORR_OK) {
-		ui_status(c, R_BAD, "%s", err);
-		free(err);
-	}
-	if (map) {
-		json_decref(p->map);
-		p->map = map;
-	}
-	fill_table(p);
+	(void)c;
+	(void)self;
 }
 
 /* --- the drawing ----------------------------------------------------------- */
@@ -241,6 +260,10 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	(void)c;
 	struct map_pane *p = self;
 	char line[160];
+	if (!p->map) {
+		term_text(y, x + 1, w - 2, "integration map: loading", R_DIM);
+		return;
+	}
 	snprintf(line, sizeof line, "integration map, last 15 minutes: %zu nodes, %zu flows  "
 		 "(v: %s)", json_array_size(json_object_get(p->map, "nodes")),
 		 json_array_size(json_object_get(p->map, "edges")),
@@ -290,4 +313,5 @@ static struct table *table(void *self)
 const struct pane_class pane_map = {
 	.title = "Map", .create = create, .destroy = destroy, .load = load,
 	.draw = draw, .op = op, .table = table,
+	.fetch = fetch, .apply = apply,
 };

@@ -49,6 +49,14 @@ struct pane_class {
 	struct table *(*table)(void *self);
 	/* the pane has actions on marked rows (else Space says so) */
 	bool marks;
+	/* Optional, for panes whose data can take longer than a frame: fetch
+	 * runs on the loader thread with its own connection (loader.h) and
+	 * returns the data as JSON; apply takes it on the main thread.  Such a
+	 * pane's load only prepares fetch_arg (may be NULL: no argument). */
+	json_t *(*fetch)(struct store *st, const struct cli_console *req, const char *arg,
+			 char **err);
+	void (*apply)(struct console *c, void *self, json_t *data);
+	const char *(*fetch_arg)(void *self);
 };
 
 extern const struct pane_class pane_audit, pane_map, pane_rules, pane_jobs, pane_kpis,
@@ -96,6 +104,8 @@ struct console {
 	size_t nlog;
 	struct bg *bg;
 	struct orch *orch;
+	struct loader *loader; /* NULL: fetches run on the main thread */
+	FILE *timings;         /* --timings */
 	/* a prompt or a confirmation on the status line */
 	struct prompt *prompt;
 	/* q was pressed while work runs: leave when it ends (q again: now) */
