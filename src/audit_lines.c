@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "audit_dups.h"
+#include "audit_joins.h"
 #include "audit_valid.h"
 #include "hll.h"
 #include "xalloc.h"
 
 /* The checks computed here, each as its catalogue entry defines it. */
-enum lc { LC_ORDER, LC_SKU, LC_PRICE, LC_NEGATIVE, LC_CURRENCY, LC_DUPLICATE, LC_COUNT };
+enum lc { LC_ORDER, LC_SKU, LC_PRICE, LC_NEGATIVE, LC_CURRENCY, LC_DUPLICATE,
+	  /* audit_joins.c, in the order of enum join_check */
+	  LC_QTY_OUTLIER, LC_SKU_PRICE, LC_PAYMENTS, LC_COUNT };
 
 static const char *const lc_names[LC_COUNT] = {
 	[LC_ORDER] = "order_line_order_unknown",
@@ -19,11 +22,17 @@ static const char *const lc_names[LC_COUNT] = {
 	[LC_NEGATIVE] = "order_line_negative_not_return",
 	[LC_CURRENCY] = "order_line_currency_invalid",
 	[LC_DUPLICATE] = "order_line_exact_duplicate",
+	[LC_QTY_OUTLIER] = "order_line_quantity_outlier",
+	[LC_SKU_PRICE] = "sku_price_differs_across_sources",
+	[LC_PAYMENTS] = "order_payments_mismatch",
 };
+_Static_assert(LC_PAYMENTS - LC_QTY_OUTLIER == JC_PAYMENTS - JC_QTY_OUTLIER &&
+		       LC_SKU_PRICE - LC_QTY_OUTLIER == JC_SKU_PRICE - JC_QTY_OUTLIER,
+	       "join checks in the same order");
 
 /* The columns read, and the storage types the C code mirrors for each. */
 enum col { C_ID, C_SOURCE, C_ORDER_ID, C_SKU, C_VARIANT, C_QUANTITY, C_PRICE, C_CURRENCY,
-	   C_LINE_NO, C_ORIGIN, C_ORDER_KEY, C_DESCRIPTION, C_COUNT };
+	   C_LINE_NO, C_ORIGIN, C_ORDER_KEY, C_DESCRIPTION, C_FREIGHT, C_COUNT };
 
 #define T_NULL (1u << PROF_NULL)
 #define T_INT (1u << PROF_INT)
@@ -46,6 +55,9 @@ static const struct {
 	[C_ORIGIN] = { "origin", T_TEXT },
 	[C_ORDER_KEY] = { "order_key", T_TEXT },
 	[C_DESCRIPTION] = { "description", T_TEXT | T_NULL | T_INT | T_REAL },
+	/* any type: one the payments check does not mirror makes it alone
+	 * give up */
+	[C_FREIGHT] = { "freight_minor", T_TEXT | T_NULL | T_INT | T_REAL },
 };
 
 /* Rows one source had checked, per check (source 0: none). */
@@ -73,6 +85,7 @@ struct lines_pass {
 	struct rows fail[LC_COUNT];
 	struct idset returns;
 	struct dups *dups;
+	struct joins *joins;
 	char *currency; /* the last currency judged, and its verdict */
 	bool currency_ok;
 };
@@ -123,14 +136,63 @@ static void idset_add(void *ctx, int64_t id)
 
 /* ---- the pass -------------------------------------------------------------- */
 
+static struct lsource *source_of(struct lines_pass *lp, int64_t id);
+
+static void join_checked(void *ctx, enum join_check c, int64_t source)
+{
+	source_of(ctx, source)->checked[LC_QTY_OUTLIER + c]++;
+}
+
+static void join_failed(void *ctx, enum join_check c, int64_t id, int64_t source)
+{
+	struct lines_pass *lp = ctx;
+	rows_add(&lp->fail[LC_QTY_OUTLIER + c], id, source);
+}
+
+static int64_t source_value(const struct prof_value *v)
+{
+	return v->type == PROF_INT ? v->i : 0;
+}
+
+/* A row of AUDIT_VARIANT_CATEGORIES: id, category. */
+static void category_row(void *ctx, int ncols, const char *const *names,
+			 const struct prof_value *vals)
+{
+	(void)ncols;
+	(void)names;
+	joins_category(ctx, vals[0].i, &vals[1]);
+}
+
+/* A row of AUDIT_VARIANT_PRICES: id, source_id, price_minor. */
+static void price_row(void *ctx, int ncols, const char *const *names,
+		      const struct prof_value *vals)
+{
+	(void)ncols;
+	(void)names;
+	joins_variant(ctx, vals[0].i, source_value(&vals[1]), &vals[2]);
+}
+
+/* A row of AUDIT_ORDER_PAYMENTS: id, source_id, paid. */
+static void paid_row(void *ctx, int ncols, const char *const *names,
+		     const struct prof_value *vals)
+{
+	(void)ncols;
+	(void)names;
+	joins_order_paid(ctx, vals[0].i, source_value(&vals[1]), &vals[2]);
+}
+
 enum orr_rc lines_pass_new(struct store *st, struct lines_pass **out, char **err)
 {
 	struct lines_pass *lp = xcalloc(1, sizeof *lp);
 	lp->returns.mask = 1023;
 	lp->returns.slot = xcalloc(lp->returns.mask + 1, sizeof *lp->returns.slot);
 	lp->dups = dups_new(hll_hash);
+	lp->joins = joins_new(&(struct join_sink){ join_checked, join_failed, lp });
 	*out = lp;
-	return audit_return_orders(st, idset_add, &lp->returns, err);
+	enum orr_rc rc = audit_return_orders(st, idset_add, &lp->returns, err);
+	if (rc == ORR_OK)
+		rc = audit_lookup(st, AUDIT_VARIANT_CATEGORIES, category_row, lp->joins, err);
+	return rc;
 }
 
 void lines_pass_free(struct lines_pass *lp)
@@ -143,6 +205,7 @@ void lines_pass_free(struct lines_pass *lp)
 	free(lp->returns.slot);
 	free(lp->currency);
 	dups_free(lp->dups);
+	joins_free(lp->joins);
 	free(lp);
 }
 
@@ -227,6 +290,9 @@ static void check_line(struct lines_pass *lp, const struct prof_value *v[C_COUNT
 			rows_add(&lp->fail[LC_CURRENCY], id, source);
 	}
 	s->checked[LC_DUPLICATE]++;
+	struct join_line jl = { id, source, v[C_ORDER_ID], v[C_VARIANT], v[C_QUANTITY], v[C_PRICE],
+				v[C_FREIGHT] };
+	joins_line(lp->joins, &jl);
 }
 
 /* The values of a row, or false when one has a type not mirrored here. */
@@ -300,6 +366,13 @@ enum orr_rc lines_pass_finish(struct store *st, struct lines_pass *lp, char **er
 	const struct audit_row *rows = dups_rows(lp->dups, &nrows);
 	for (size_t i = 0; i < nrows && !lp->odd; i++)
 		rows_add(&lp->fail[LC_DUPLICATE], rows[i].id, rows[i].source_id);
+	if (lp->odd)
+		return rc;
+	joins_outliers(lp->joins);
+	if (rc == ORR_OK)
+		rc = audit_lookup(st, AUDIT_VARIANT_PRICES, price_row, lp->joins, err);
+	if (rc == ORR_OK)
+		rc = audit_lookup(st, AUDIT_ORDER_PAYMENTS, paid_row, lp->joins, err);
 	return rc;
 }
 
@@ -313,7 +386,10 @@ static int lc_of(const struct audit_check *c)
 
 bool lines_pass_computes(const struct lines_pass *lp, const struct audit_check *c)
 {
-	return lp && !lp->odd && lc_of(c) >= 0;
+	int k = lp && !lp->odd ? lc_of(c) : -1;
+	if (k >= LC_QTY_OUTLIER)
+		return !joins_gave_up(lp->joins, (enum join_check)(k - LC_QTY_OUTLIER));
+	return k >= 0;
 }
 
 static int count_cmp(const void *a, const void *b)

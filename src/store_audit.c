@@ -630,6 +630,28 @@ enum orr_rc audit_scan_order(struct store *st, const struct prof_value *origin,
 	return scan_rows(st, s, "order_lines", fn, ctx, err);
 }
 
+enum orr_rc audit_lookup(struct store *st, enum audit_lookup which, audit_row_fn fn, void *ctx,
+			 char **err)
+{
+	/* the joins of the catalogue's checks (store_audit_checks.c), less
+	 * the pass over order_lines */
+	static const char *const sql[] = {
+		[AUDIT_VARIANT_CATEGORIES] =
+			"SELECT v.id, p.category FROM variants v JOIN products p ON p.id = v.product_id "
+			"WHERE p.category IS NOT NULL AND trim(p.category) <> ''",
+		[AUDIT_VARIANT_PRICES] =
+			"SELECT id, source_id, price_minor FROM variants WHERE price_minor IS NOT NULL",
+		[AUDIT_ORDER_PAYMENTS] =
+			"SELECT o.id, o.source_id, p.paid FROM orders o "
+			"JOIN (SELECT order_id, sum(amount_minor) AS paid FROM payments "
+			"WHERE order_id IS NOT NULL GROUP BY order_id) p ON p.order_id = o.id",
+	};
+	sqlite3_stmt *s = store_stmt_or_err(st, sql[which], "cannot read for the audit", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	return scan_rows(st, s, "cannot read for the audit", fn, ctx, err);
+}
+
 enum orr_rc audit_return_orders(struct store *st, void (*fn)(void *ctx, int64_t id), void *ctx,
 				char **err)
 {

@@ -55,6 +55,13 @@ enum orr_rc audit_scan(struct store *st, const char *table, audit_row_fn fn, voi
 enum orr_rc audit_scan_order(struct store *st, const struct prof_value *origin,
 			     const struct prof_value *order_key, audit_row_fn fn, void *ctx,
 			     char **err);
+/* What the order-line pass joins against (audit_joins.h), as audit_scan
+ * gives rows: each variant whose product has a filled category (id,
+ * category); each variant with a price (id, source_id, price_minor); each
+ * order that has payments (id, source_id, the payments' sum). */
+enum audit_lookup { AUDIT_VARIANT_CATEGORIES, AUDIT_VARIANT_PRICES, AUDIT_ORDER_PAYMENTS };
+enum orr_rc audit_lookup(struct store *st, enum audit_lookup which, audit_row_fn fn, void *ctx,
+			 char **err);
 /* The id of every order that is a return, to fn. */
 enum orr_rc audit_return_orders(struct store *st, void (*fn)(void *ctx, int64_t id), void *ctx,
 				char **err);

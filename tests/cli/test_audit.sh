@@ -1301,3 +1301,40 @@ test_one_audit_covers_files_ingested_together() {
 	assert_sql "SELECT count(*) FROM audit_runs" 1
 	assert_sql "SELECT count(DISTINCT json_extract(result, '\$.run_id')) FROM jobs WHERE kind = 'audit.run'" 1
 }
+
+# The order-line checks that join other tables, computed in the one scan of
+# order_lines (src/audit_joins.c): quantity outliers within the category of
+# each line's product, and catalogue prices outside what another source sold
+# the SKU at.  Catalogue and sales come from two files (two sources).
+test_line_quantity_outliers_and_sku_prices_across_sources() {
+	au_need_sqlite
+	{
+		echo '{"table": "products", "key": "lamp", "title": "Lamp", "category": "lamps"}'
+		echo '{"table": "products", "key": "rug", "title": "Rug", "category": "rugs"}'
+		echo '{"table": "variants", "product_key": "lamp", "position": 1, "sku": "L-1", "price_minor": 1000, "currency": "EUR"}'
+		echo '{"table": "variants", "product_key": "rug", "position": 1, "sku": "R-1", "price_minor": 500, "currency": "EUR"}'
+	} >"$T/catalogue.jsonl"
+	{
+		echo '{"table": "orders", "key": "o-1"}'
+		n=0
+		# lamps: 1 1 1 2 2 40, median 1.5, MAD 0.5 (x 1.4826): 40 is out
+		for q in 1 2 1 2 1 40; do
+			n=$((n + 1))
+			echo "{\"table\": \"order_lines\", \"order_key\": \"o-1\", \"line_no\": $n, \"sku\": \"L-1\", \"quantity\": $q, \"unit_price_minor\": $((900 + n * 30)), \"currency\": \"EUR\"}"
+		done
+		# rugs sold at 600 and 700: the catalogue's 500 is outside
+		echo '{"table": "order_lines", "order_key": "o-1", "line_no": 7, "sku": "R-1", "quantity": 1, "unit_price_minor": 600, "currency": "EUR"}'
+		echo '{"table": "order_lines", "order_key": "o-1", "line_no": 8, "sku": "R-1", "quantity": 1, "unit_price_minor": 700, "currency": "EUR"}'
+	} >"$T/sales.jsonl"
+	ingest_ok "$T/catalogue.jsonl"
+	ingest_ok "$T/sales.jsonl"
+	assert_sql "SELECT count(*) FROM order_lines WHERE variant_id IS NULL" 0
+	assert_sql "SELECT count(DISTINCT source_id) FROM order_lines" 1
+	au_audit
+	au_expect order_line_quantity_outlier 1 8
+	assert_eq "$(sql "SELECT id FROM order_lines WHERE quantity = 40")" \
+		"$(au_rows_of order_line_quantity_outlier)" "the line of 40 lamps"
+	au_expect sku_price_differs_across_sources 1 2
+	assert_eq "$(sql "SELECT id FROM variants WHERE sku = 'R-1'")" \
+		"$(au_rows_of sku_price_differs_across_sources)" "the rug priced under its sales"
+}
