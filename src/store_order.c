@@ -26,11 +26,17 @@ struct text {
 	size_t len, cap;
 };
 
+/* Bytes the spool moves per system call: drafts are ~1 KB, and the flush
+ * reads them back in the order they were written. */
+#define SPOOL_IO (1 << 18)
+
 /* The drafted lines of the transaction, back to back. */
 struct order_spool {
 	FILE *fp;    /* NULL once it failed: no more drafts are kept */
 	int64_t len; /* bytes written */
 	bool flushed;
+	char *win;   /* a window of the file read ahead (SPOOL_IO bytes) */
+	int64_t win_at, win_len;
 };
 
 struct order_draft {
@@ -117,6 +123,8 @@ void order_drafts_end(struct entity_tx *tx)
 	order_draft_free(tx);
 	if (tx->spool && tx->spool->fp)
 		fclose(tx->spool->fp);
+	if (tx->spool)
+		free(tx->spool->win);
 	free(tx->spool);
 	tx->spool = NULL;
 }
@@ -134,6 +142,8 @@ static FILE *spool_open(void)
 	FILE *fp = fd >= 0 ? fdopen(fd, "w+b") : NULL;
 	if (fd >= 0 && !fp)
 		close(fd);
+	if (fp)
+		setvbuf(fp, NULL, _IOFBF, SPOOL_IO);
 	return fp;
 }
 
@@ -159,6 +169,27 @@ static bool spool_add(struct entity_tx *tx, const struct text *lines, int64_t *a
 	return true;
 }
 
+/* Read [at, at + len) of the spool onto the end of t, through the window
+ * when it fits there; false on a read error. */
+static bool spool_copy(struct order_spool *sp, int64_t at, int64_t len, struct text *t)
+{
+	text_reserve(t, (size_t)len);
+	if (len > SPOOL_IO) /* bigger than a window: read it whole */
+		return pread(fileno(sp->fp), t->s + t->len, (size_t)len, (off_t)at) == (ssize_t)len;
+	if (at < sp->win_at || at + len > sp->win_at + sp->win_len) {
+		if (!sp->win)
+			sp->win = xmalloc(SPOOL_IO);
+		int64_t want = sp->len - at < SPOOL_IO ? sp->len - at : SPOOL_IO;
+		sp->win_at = at;
+		sp->win_len = 0;
+		if (pread(fileno(sp->fp), sp->win, (size_t)want, (off_t)at) != (ssize_t)want)
+			return false;
+		sp->win_len = want;
+	}
+	memcpy(t->s + t->len, sp->win + (at - sp->win_at), (size_t)len);
+	return true;
+}
+
 /* Read drafted lines back onto the end of t; false when they cannot be. */
 static bool spool_read(struct entity_tx *tx, int64_t at, int64_t len, struct text *t)
 {
@@ -167,9 +198,10 @@ static bool spool_read(struct entity_tx *tx, int64_t at, int64_t len, struct tex
 		return false;
 	if (!sp->flushed && fflush(sp->fp) != 0)
 		return false;
+	if (!sp->flushed)
+		sp->win_len = 0; /* written since the window was read */
 	sp->flushed = true;
-	text_reserve(t, (size_t)len);
-	if (pread(fileno(sp->fp), t->s + t->len, (size_t)len, (off_t)at) != (ssize_t)len)
+	if (!spool_copy(sp, at, len, t))
 		return false;
 	t->len += (size_t)len;
 	t->s[t->len] = '\0';

@@ -717,3 +717,28 @@ Test(entity, kept_line_waiting_for_its_variant_is_adopted)
 	flush();
 	commit();
 }
+
+/* The spool is read back through a window: an order's lines bigger than
+ * the window are read whole, and the orders around it still from the
+ * window. */
+Test(entity, order_lines_bigger_than_the_spool_window)
+{
+	int64_t vid = variant("mug", "MUG-1");
+	int64_t a = order("#small1", "paid", NULL);
+	known_line("#small1", 1, a, vid);
+	int64_t big = order("#big", "paid", NULL);
+	for (int i = 1; i <= 6000; i++) /* ~60 bytes of JSON each: over 256 KB */
+		known_line("#big", i, big, vid);
+	int64_t b = order("#small2", "paid", NULL);
+	known_line("#small2", 1, b, vid);
+	known_line("#small2", 2, b, vid);
+	flush();
+	static const char lines[] = "SELECT json_array_length(payload, '$.lines') FROM events "
+				    "WHERE type = 'order.created' AND entity_id = %lld";
+	cr_expect_eq(qi(lines, (long long)a), 1);
+	cr_expect_eq(qi(lines, (long long)big), 6000);
+	cr_expect_eq(qi(lines, (long long)b), 2);
+	cr_expect_eq(qi("SELECT json_extract(payload, '$.lines[5999].line_no') FROM events "
+			"WHERE entity_id = %lld AND type = 'order.created'", (long long)big), 6000);
+	commit();
+}
