@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -53,7 +54,7 @@ struct job_ctx {
 	int depth;
 	char *owner;             /* the runner holding the lease */
 	int64_t lease_ms;
-	const volatile sig_atomic_t *stop; /* set when the runner shuts down */
+	const atomic_int *stop; /* set when the runner shuts down */
 	/* set by the handler */
 	enum job_status status;
 	json_t *result;          /* owned; NULL: {} */

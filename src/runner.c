@@ -2,6 +2,7 @@
 #include "runner.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ struct runner {
 	pthread_mutex_t write_lock;
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake;
-	volatile sig_atomic_t stop; /* set by the main thread: workers wind down */
+	atomic_int stop; /* set by the main thread: workers wind down */
 	long finished;              /* under wake_lock */
 	unsigned long work_gen;     /* bumped under wake_lock whenever work appears */
 	char *worker_error;         /* first worker failure, under wake_lock */
