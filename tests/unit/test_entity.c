@@ -742,3 +742,34 @@ Test(entity, order_lines_bigger_than_the_spool_window)
 			"WHERE entity_id = %lld AND type = 'order.created'", (long long)big), 6000);
 	commit();
 }
+
+/* A review waits for its order and an interaction for its variant; an
+ * order nothing waits for claims nothing. */
+Test(entity, reviews_and_interactions_adopted)
+{
+	enum entity_change ch;
+	struct val r[REVIEW_NCOLS] = { { 0 } };
+	r[REVIEW_origin] = val_text("shop");
+	r[REVIEW_key] = val_text("rv1");
+	r[REVIEW_review_key] = val_text("rv1");
+	r[REVIEW_order_key] = val_text("#R");
+	r[REVIEW_score] = val_int(5);
+	upsert(ENT_REVIEW, r, UPSERT_REPLACE, &ch);
+	struct val it[INTERACTION_NCOLS] = { { 0 } };
+	it[INTERACTION_origin] = val_text("shop");
+	it[INTERACTION_occurred_at] = val_text(NOW);
+	it[INTERACTION_kind] = val_text("view");
+	it[INTERACTION_product_key] = val_text("TEA-1");
+	it[INTERACTION_user_key] = val_text("u1");
+	upsert(ENT_INTERACTION, it, UPSERT_REPLACE, &ch);
+	cr_expect_eq(qi("SELECT count(*) FROM reviews WHERE order_id IS NULL"), 1);
+	int64_t oid = order("#R", "paid", NULL);
+	cr_expect_eq(qi("SELECT order_id FROM reviews WHERE key = 'rv1'"), oid);
+	int64_t vid = variant("tea", "TEA-1");
+	cr_expect_eq(qi("SELECT variant_id FROM interactions WHERE product_key = 'TEA-1'"), vid);
+	int64_t other = order("#S", "paid", NULL);
+	cr_expect_gt(other, 0, "an order nothing waits for");
+	cr_expect_eq(qi("SELECT count(*) FROM reviews WHERE order_id = %lld", (long long)other), 0);
+	flush();
+	commit();
+}
