@@ -39,7 +39,7 @@ RULES    := $(sort $(wildcard data/rules/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan bench bench-audit bench-jobs bench-console fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -49,6 +49,7 @@ help:
 	@echo "make bench-console  console start-up, pane switch, RSS and idle output against htop"
 	@echo "make check     install packages, build, run the whole test suite"
 	@echo "make asan      the suite under AddressSanitizer + UBSan"
+	@echo "make tsan      the console, job and KPI tests under ThreadSanitizer"
 	@echo "make bench     ingest benchmark against sqlite3 .import"
 	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
 	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
@@ -117,6 +118,14 @@ asan: deps
 
 # The demo database, brought to life (rules, jobs, audit, KPIs), then the
 # console on it when there is a terminal.
+# The threaded parts (console, runner, KPIs) under ThreadSanitizer: a race
+# ends the process with 66, which fails the test that ran it.
+tsan: deps
+	$(Q)$(MAKE) --no-print-directory B=.build-tsan BIN=.build-tsan/orrery OPT="-O1 -g" \
+		SAN="-fsanitize=thread" .build-tsan/orrery
+	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66" B=.build-tsan ORRERY=.build-tsan/orrery \
+		tests/run.sh test_console test_jobs test_kpi
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory orrery
 	$(Q)rm -f demo.db demo.db-wal demo.db-shm
