@@ -55,6 +55,8 @@ static void load_pane(struct console *c)
 	if (!p->fetch)
 		return;
 	const char *arg = p->fetch_arg ? p->fetch_arg(self) : NULL;
+	if (p->fetch_arg && !arg)
+		return; /* the pane says its data is fresh enough */
 	if (c->loader) {
 		if (!loader_busy(c->loader, c->pane)) /* a slow fetch is not stacked */
 			loader_post(c->loader, c->pane, p->fetch, arg);

@@ -26,6 +26,7 @@ struct kpis_pane {
 	char shown[128];      /* the baseline the data is for */
 	int64_t loaded_at;
 	bool any_baseline;
+	bool loaded;          /* data has arrived at least once */
 	json_t *doc;          /* the report shown, for Enter */
 };
 
@@ -105,40 +106,62 @@ static void add_row(struct table *t, json_t *k, int64_t id)
 	table_add(t, id, verdict_role(verdict), cells);
 }
 
-static void load(struct console *c, void *self)
+/* On the loader thread: the comparison bootstraps its intervals, which
+ * is not work for the thread that reads the keys. */
+static json_t *fetch(struct store *st, const struct cli_console *req, const char *baseline,
+		     char **err)
+{
+	(void)req;
+	json_t *list = NULL, *doc = NULL;
+	if (kpi_baseline_list(st, &list, err) != ORR_OK)
+		return NULL;
+	bool any = json_array_size(list) > 0;
+	json_decref(list);
+	enum orr_rc rc = any ? kpi_compare(st, *baseline ? baseline : NULL, WINDOW_MS, &clock_system,
+					   &doc, err)
+			     : kpi_show(st, &clock_system, &doc, err);
+	if (rc != ORR_OK)
+		return NULL;
+	json_object_set_new(doc, "any_baseline", json_boolean(any));
+	return doc;
+}
+
+/* Every 10 s, or at once after a change: NULL when not due. */
+static const char *fetch_arg(void *self)
 {
 	struct kpis_pane *p = self;
 	int64_t now = ui_now_ms();
-	if (p->loaded_at && now - p->loaded_at < KPI_RELOAD_MS && !c->reload)
-		return;
-	json_t *list = NULL, *doc = NULL;
-	char *err = NULL;
-	if (kpi_baseline_list(c->st, &list, &err) != ORR_OK) {
-		free(err);
-		err = NULL;
-	}
-	p->any_baseline = json_array_size(list) > 0;
-	json_decref(list);
-	enum orr_rc rc = p->any_baseline
-				 ? kpi_compare(c->st, p->baseline[0] ? p->baseline : NULL, WINDOW_MS,
-					       &clock_system, &doc, &err)
-				 : kpi_show(c->st, &clock_system, &doc, &err);
-	table_clear(&p->t);
-	if (rc != ORR_OK) {
-		ui_status(c, R_BAD, "%s", err);
-		free(err);
-	}
+	if (p->loaded_at && now - p->loaded_at < KPI_RELOAD_MS)
+		return NULL;
+	p->loaded_at = now;
+	return p->baseline;
+}
+
+static void apply(struct console *c, void *self, json_t *doc)
+{
+	(void)c;
+	struct kpis_pane *p = self;
+	p->any_baseline = json_is_true(json_object_get(doc, "any_baseline"));
+	p->loaded = true;
 	const char *b = json_string_value(json_object_get(doc, "baseline"));
 	snprintf(p->shown, sizeof p->shown, "%s", b ? b : "");
+	table_clear(&p->t);
 	size_t i;
 	json_t *k;
 	json_array_foreach(json_object_get(doc, "kpis"), i, k) {
 		add_row(&p->t, k, (int64_t)i + 1);
 	}
 	json_decref(p->doc);
-	p->doc = doc;
+	p->doc = json_incref(doc);
 	table_done(&p->t);
-	p->loaded_at = now;
+}
+
+/* The data comes from fetch, on the loader thread. */
+static void load(struct console *c, void *self)
+{
+	(void)self;
+	if (c->reload) /* an action: fetch now, not in 10 s */
+		((struct kpis_pane *)self)->loaded_at = 0;
 }
 
 static void draw(struct console *c, void *self, int y, int x, int h, int w)
@@ -146,7 +169,9 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 	(void)c;
 	struct kpis_pane *p = self;
 	char line[256];
-	if (p->any_baseline)
+	if (!p->loaded)
+		snprintf(line, sizeof line, "KPIs: loading");
+	else if (p->any_baseline)
 		snprintf(line, sizeof line, "against baseline %s, last 7 days  (b: another baseline, "
 			 "s: save one)", p->shown[0] ? p->shown : "?");
 	else
@@ -230,4 +255,5 @@ static struct table *table(void *self)
 const struct pane_class pane_kpis = {
 	.title = "KPIs", .create = create, .destroy = destroy, .load = load,
 	.draw = draw, .op = op, .table = table,
+	.fetch = fetch, .apply = apply, .fetch_arg = fetch_arg,
 };

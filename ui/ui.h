@@ -52,7 +52,8 @@ struct pane_class {
 	/* Optional, for panes whose data can take longer than a frame: fetch
 	 * runs on the loader thread with its own connection (loader.h) and
 	 * returns the data as JSON; apply takes it on the main thread.  Such a
-	 * pane's load only prepares fetch_arg (may be NULL: no argument). */
+	 * pane's load only prepares fetch_arg (may be NULL: no argument); a
+	 * fetch_arg that returns NULL says the data is still fresh. */
 	json_t *(*fetch)(struct store *st, const struct cli_console *req, const char *arg,
 			 char **err);
 	void (*apply)(struct console *c, void *self, json_t *data);
