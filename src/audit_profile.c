@@ -122,6 +122,22 @@ static const char *const cls_names[CL_COUNT] = {
 	[CL_BOOL] = "boolean", [CL_EMAIL] = "email", [CL_URL] = "url",   [CL_TEXT] = "text",
 };
 
+#define REPEAT_MAX 64 /* bytes of a text value remembered for the repeat path */
+
+/* What the last value of a column gave, so that the same value again (an
+ * order's key down its lines, a currency, a source) skips the scan, the
+ * hashes, the parse and the text bounds: none of them can change. */
+struct repeat {
+	bool valid, blank, numeric;
+	uint8_t type, nshape;
+	uint32_t len;
+	enum cls cl;
+	uint64_t vhash, shash;
+	struct num n;
+	char v[REPEAT_MAX]; /* the text's bytes, or the number's 8 */
+	char shape[PROF_SHAPE_MAX + 1];
+};
+
 struct column {
 	char *name;
 	uint64_t records, nulls, blanks;
@@ -133,6 +149,7 @@ struct column {
 	bool has_len;
 	size_t min_len, max_len;
 	struct counter values, shapes;
+	struct repeat last;
 };
 
 struct profiler {
@@ -947,8 +964,9 @@ static void note_length(struct column *c, size_t cps)
 	c->has_len = true;
 }
 
-/* What every non-blank text form feeds: text min/max and the shape. */
-static void note_text(struct column *c, const char *s, size_t len, const struct scan *sc)
+/* What every non-blank text form feeds: text min/max and the shape; the
+ * shape's hash is returned. */
+static uint64_t note_text(struct column *c, const char *s, size_t len, const struct scan *sc)
 {
 	if (!c->tmin.set || bound_cmp(s, len, &c->tmin) < 0)
 		bound_set(&c->tmin, s, len);
@@ -956,6 +974,58 @@ static void note_text(struct column *c, const char *s, size_t len, const struct 
 		bound_set(&c->tmax, s, len);
 	struct key k = { hll_hash(sc->shape, sc->nshape), sc->shape, sc->nshape, PROF_TEXT };
 	counter_add(&c->shapes, &k);
+	return k.hash;
+}
+
+/* Remember a value (bytes, or a number's 8) and what it gave. */
+static void remember(struct column *c, uint8_t type, const void *v, size_t len,
+		     const struct key *vk, const struct scan *sc, uint64_t shash)
+{
+	struct repeat *r = &c->last;
+	r->valid = len <= REPEAT_MAX;
+	if (!r->valid)
+		return;
+	r->type = type;
+	r->len = (uint32_t)len;
+	memcpy(r->v, v, len);
+	r->vhash = vk->hash;
+	r->blank = sc->blank;
+	r->nshape = sc->nshape;
+	memcpy(r->shape, sc->shape, sc->nshape);
+	r->shash = shash;
+}
+
+/* The same value as the last one of the column: the effects of
+ * column_add_text or column_add_number that depend on more than the
+ * value's identity (counts, mean and deviation), from what it gave. */
+static bool repeat_add(struct column *c, const struct prof_value *v)
+{
+	const struct repeat *r = &c->last;
+	uint64_t bits = 0;
+	if (!r->valid || r->type != v->type)
+		return false;
+	if (v->type == PROF_TEXT) {
+		size_t len = v->s ? v->len : 0;
+		if (len != r->len || (len && memcmp(v->s, r->v, len) != 0))
+			return false;
+	} else {
+		double z = v->r == 0 ? 0.0 : v->r; /* as column_add normalises */
+		memcpy(&bits, v->type == PROF_INT ? (const void *)&v->i : (const void *)&z, 8);
+		if (memcmp(&bits, r->v, 8) != 0)
+			return false;
+	}
+	struct key vk = { r->vhash, r->v, r->len, r->type };
+	counter_add(&c->values, &vk);
+	if (r->blank) {
+		c->blanks++;
+		return true;
+	}
+	c->cls[r->cl]++;
+	if (r->numeric)
+		note_number(c, &r->n);
+	struct key sk = { r->shash, r->shape, r->nshape, PROF_TEXT };
+	counter_add(&c->shapes, &sk);
+	return true;
 }
 
 static void column_add_text(struct column *c, const char *s, size_t len)
@@ -971,6 +1041,7 @@ static void column_add_text(struct column *c, const char *s, size_t len)
 	counter_add(&c->values, &k);
 	if (sc.blank) {
 		c->blanks++;
+		remember(c, PROF_TEXT, s, len, &k, &sc, 0);
 		return;
 	}
 	struct num n;
@@ -978,7 +1049,10 @@ static void column_add_text(struct column *c, const char *s, size_t len)
 	c->cls[cl]++;
 	if (cl == CL_INT || cl == CL_REAL)
 		note_number(c, &n);
-	note_text(c, s, len, &sc);
+	remember(c, PROF_TEXT, s, len, &k, &sc, note_text(c, s, len, &sc));
+	c->last.cl = cl;
+	c->last.numeric = cl == CL_INT || cl == CL_REAL;
+	c->last.n = n;
 }
 
 /* A number: its class comes from the storage, its text form is printed. */
@@ -1003,12 +1077,17 @@ static void column_add_number(struct column *c, const struct num *n, enum prof_t
 	note_number(c, n);
 	scan_text(buf, len, &sc);
 	note_length(c, sc.cps);
-	note_text(c, buf, len, &sc);
+	remember(c, (uint8_t)type, &bits, 8, &k, &sc, note_text(c, buf, len, &sc));
+	c->last.cl = type == PROF_INT ? CL_INT : CL_REAL;
+	c->last.numeric = true;
+	c->last.n = *n;
 }
 
 static void column_add(struct column *c, const struct prof_value *v)
 {
 	c->records++;
+	if (v->type != PROF_NULL && repeat_add(c, v))
+		return;
 	switch (v->type) {
 	case PROF_INT:
 		column_add_number(c, &(struct num){ .is_int = true, .i = v->i }, PROF_INT);

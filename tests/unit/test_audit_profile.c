@@ -976,3 +976,46 @@ Test(profile, clone_of_small_profilers)
 	profiler_free(q);
 	profiler_free(empty);
 }
+
+/* ---- the repeat path ---------------------------------------------------------- */
+
+/* The profile of pals[] given in runs (each value repeated, so the repeat
+ * path takes every value after the first of a run) against the profile of
+ * the same values given round-robin (never one after itself): the same,
+ * mean and deviation aside, which Welford's order may move in the last
+ * bits. */
+Test(profile, runs_of_the_same_value_profile_as_scattered_ones)
+{
+	static char longv[100];
+	memset(longv, 'x', 80);
+	struct prof_value pals[] = { I(7),	 T("7"),	 R(7.0),	 R(-0.0),  I(-3),
+				     T(""),	 T("  "),	 T("12.5"),	 T("abc"), TN(longv, 80),
+				     T("2024-01-02"), R(0.0),	 N(),		 I(1000),  T("a-1") };
+	enum { NPALS = sizeof pals / sizeof *pals, RUN = 4 };
+	const char *names[] = { "c" };
+	struct profiler *runs = profiler_new(1, names), *scattered = profiler_new(1, names);
+	for (size_t i = 0; i < NPALS; i++)
+		for (int r = 0; r < RUN; r++)
+			profiler_add_row(runs, &pals[i]);
+	for (int r = 0; r < RUN; r++)
+		for (size_t i = 0; i < NPALS; i++)
+			profiler_add_row(scattered, &pals[i]);
+	json_t *ra = profiler_result(runs), *rb = profiler_result(scattered);
+	json_t *a = json_array_get(ra, 0), *b = json_array_get(rb, 0);
+	cr_expect(fabs(json_real_value(json_object_get(a, "mean")) -
+		       json_real_value(json_object_get(b, "mean"))) < 1e-9);
+	cr_expect(fabs(json_real_value(json_object_get(a, "stddev")) -
+		       json_real_value(json_object_get(b, "stddev"))) < 1e-9);
+	json_object_del(a, "mean");
+	json_object_del(b, "mean");
+	json_object_del(a, "stddev");
+	json_object_del(b, "stddev");
+	char *ta = json_dumps(a, JSON_SORT_KEYS), *tb = json_dumps(b, JSON_SORT_KEYS);
+	cr_expect_str_eq(ta, tb);
+	free(ta);
+	free(tb);
+	json_decref(ra);
+	json_decref(rb);
+	profiler_free(runs);
+	profiler_free(scattered);
+}
