@@ -150,6 +150,8 @@ struct column {
 	size_t min_len, max_len;
 	struct counter values, shapes;
 	struct repeat last;
+	/* the hash of an integer's shape by sign and digit count; 0: not met */
+	uint64_t int_shapes[2][21];
 };
 
 struct profiler {
@@ -964,17 +966,36 @@ static void note_length(struct column *c, size_t cps)
 	c->has_len = true;
 }
 
-/* What every non-blank text form feeds: text min/max and the shape; the
- * shape's hash is returned. */
-static uint64_t note_text(struct column *c, const char *s, size_t len, const struct scan *sc)
+/* What every non-blank text form feeds: text min/max and the shape, whose
+ * hash is shash; returned. */
+static uint64_t note_text(struct column *c, const char *s, size_t len, const struct scan *sc,
+			  uint64_t shash)
 {
 	if (!c->tmin.set || bound_cmp(s, len, &c->tmin) < 0)
 		bound_set(&c->tmin, s, len);
 	if (!c->tmax.set || bound_cmp(s, len, &c->tmax) > 0)
 		bound_set(&c->tmax, s, len);
-	struct key k = { hll_hash(sc->shape, sc->nshape), sc->shape, sc->nshape, PROF_TEXT };
+	struct key k = { shash, sc->shape, sc->nshape, PROF_TEXT };
 	counter_add(&c->shapes, &k);
 	return k.hash;
+}
+
+/* scan_text of an integer's text form (digits after an optional '-',
+ * never longer than a shape) without a pass over the bytes; its shape's
+ * hash depends only on the sign and the digit count, and the column keeps
+ * those it has met.  Returns that hash. */
+static uint64_t scan_int(struct column *c, const char *buf, size_t len, struct scan *sc)
+{
+	bool neg = buf[0] == '-';
+	sc->cps = len;
+	sc->blank = false;
+	sc->nshape = (uint8_t)len;
+	sc->shape[0] = neg ? '-' : '9';
+	memset(sc->shape + 1, '9', len - 1);
+	uint64_t *h = &c->int_shapes[neg][len - neg];
+	if (!*h)
+		*h = hll_hash(sc->shape, len);
+	return *h;
 }
 
 /* Remember a value (bytes, or a number's 8) and what it gave. */
@@ -1049,7 +1070,8 @@ static void column_add_text(struct column *c, const char *s, size_t len)
 	c->cls[cl]++;
 	if (cl == CL_INT || cl == CL_REAL)
 		note_number(c, &n);
-	remember(c, PROF_TEXT, s, len, &k, &sc, note_text(c, s, len, &sc));
+	remember(c, PROF_TEXT, s, len, &k, &sc,
+		 note_text(c, s, len, &sc, hll_hash(sc.shape, sc.nshape)));
 	c->last.cl = cl;
 	c->last.numeric = cl == CL_INT || cl == CL_REAL;
 	c->last.n = n;
@@ -1063,21 +1085,24 @@ static void column_add_number(struct column *c, const struct num *n, enum prof_t
 	size_t len;
 	struct scan sc;
 
+	uint64_t shash;
 	if (type == PROF_INT) {
 		len = fmt_int(buf, n->i);
 		memcpy(&bits, &n->i, 8);
+		shash = scan_int(c, buf, len, &sc);
 	} else {
 		len = fmt_real(buf, sizeof buf, n->r);
 		memcpy(&bits, &n->r, 8);
+		scan_text(buf, len, &sc);
+		shash = hll_hash(sc.shape, sc.nshape);
 	}
 	struct key k = { hll_hash(&bits, 8) ^ (type == PROF_INT ? SALT_INT : SALT_REAL),
 			 (const char *)&bits, 8, (uint8_t)type };
 	counter_add(&c->values, &k);
 	c->cls[type == PROF_INT ? CL_INT : CL_REAL]++;
 	note_number(c, n);
-	scan_text(buf, len, &sc);
 	note_length(c, sc.cps);
-	remember(c, (uint8_t)type, &bits, 8, &k, &sc, note_text(c, buf, len, &sc));
+	remember(c, (uint8_t)type, &bits, 8, &k, &sc, note_text(c, buf, len, &sc, shash));
 	c->last.cl = type == PROF_INT ? CL_INT : CL_REAL;
 	c->last.numeric = true;
 	c->last.n = *n;

@@ -1019,3 +1019,20 @@ Test(profile, runs_of_the_same_value_profile_as_scattered_ones)
 	profiler_free(runs);
 	profiler_free(scattered);
 }
+
+/* Integers take their shape from the sign and digit count (scan_int):
+ * the same patterns and lengths as their printed text would give, and the
+ * same as text holding those digits. */
+Test(profile, integer_shapes_match_their_text)
+{
+	PROFILE(I(INT64_MIN), I(INT64_MAX), I(0), I(-7), I(-7), I(42), I(-1000000000000));
+	json_t *ints = json_deep_copy(fld("patterns"));
+	json_int_t lo = ifld("min_len"), hi = ifld("max_len");
+	PROFILE(T("-9223372036854775808"), T("9223372036854775807"), T("0"), T("-7"), T("-7"),
+		T("42"), T("-1000000000000"));
+	cr_expect(json_equal(ints, fld("patterns")), "the same patterns as the text");
+	cr_expect_eq(lo, ifld("min_len"));
+	cr_expect_eq(hi, ifld("max_len"));
+	cr_expect_eq(hi, 20);
+	json_decref(ints);
+}
