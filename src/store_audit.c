@@ -35,11 +35,33 @@ PREDICATE(sql_valid_email, valid_email)
 PREDICATE(sql_valid_currency, valid_currency)
 PREDICATE(sql_valid_image_ref, valid_image_ref)
 
+/* The last text orr_country_code judged, and its code: orders and
+ * customers of one country come in runs, and a lookup compares against
+ * every country name.  One per connection (the function's user data). */
+struct country_memo {
+	char *last;
+	const char *code;
+};
+
+static void country_memo_free(void *p)
+{
+	struct country_memo *m = p;
+	if (m)
+		free(m->last);
+	free(m);
+}
+
 static void sql_country_code(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
+	struct country_memo *m = sqlite3_user_data(ctx);
 	const char *s = text_arg(argv[0]);
-	const char *code = s ? country_code(s) : NULL;
+	if (s && !(m->last && strcmp(m->last, s) == 0)) {
+		free(m->last);
+		m->last = xstrdup(s);
+		m->code = country_code(s);
+	}
+	const char *code = s ? m->code : NULL;
 	if (code)
 		sqlite3_result_text(ctx, code, -1, SQLITE_STATIC);
 	else
@@ -91,23 +113,28 @@ enum orr_rc store_audit_functions(struct store *st, char **err)
 		const char *name;
 		int nargs;
 		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+		bool memo; /* user data: a struct country_memo */
 	} fns[] = {
-		{ "orr_valid_gtin", 1, sql_valid_gtin },
-		{ "orr_valid_email", 1, sql_valid_email },
-		{ "orr_valid_currency", 1, sql_valid_currency },
-		{ "orr_valid_image_ref", 1, sql_valid_image_ref },
-		{ "orr_country_code", 1, sql_country_code },
-		{ "orr_plausible_time", 2, sql_plausible_time },
-		{ "orr_fingerprint", 1, sql_fingerprint },
-		{ "orr_image_min_side", 1, sql_image_min_side },
+		{ "orr_valid_gtin", 1, sql_valid_gtin, false },
+		{ "orr_valid_email", 1, sql_valid_email, false },
+		{ "orr_valid_currency", 1, sql_valid_currency, false },
+		{ "orr_valid_image_ref", 1, sql_valid_image_ref, false },
+		{ "orr_country_code", 1, sql_country_code, true },
+		{ "orr_plausible_time", 2, sql_plausible_time, false },
+		{ "orr_fingerprint", 1, sql_fingerprint, false },
+		{ "orr_image_min_side", 1, sql_image_min_side, false },
 	};
-	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+		/* on failure SQLite calls the destructor itself */
+		void *data = fns[i].memo ? xcalloc(1, sizeof(struct country_memo)) : NULL;
 		if (sqlite3_create_function_v2(store_sqlite(st), fns[i].name, fns[i].nargs,
-					       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fns[i].fn,
-					       NULL, NULL, NULL) != SQLITE_OK) {
+					       SQLITE_UTF8 | SQLITE_DETERMINISTIC, data, fns[i].fn,
+					       NULL, NULL,
+					       fns[i].memo ? country_memo_free : NULL) != SQLITE_OK) {
 			*err = store_errmsg(st, "cannot register the audit functions");
 			return ORR_SOFTWARE;
 		}
+	}
 	return ORR_OK;
 }
 
