@@ -237,21 +237,21 @@ static bool should_stop(struct runner *r, int64_t started)
 
 /* --- KPIs and logs --------------------------------------------------------- */
 
-/* The runner's span, the samples and the metrics file.  A failure is
- * logged, not fatal: the run matters more than its measurement. */
-static void kpi_tick(struct runner *r, struct store *st)
+/* The runner's span, and (collect) the samples and the metrics file.  A
+ * failure is logged, not fatal: the run matters more than its measurement. */
+static void kpi_tick(struct runner *r, struct store *st, bool collect)
 {
 	char *err = NULL;
 	int n = 0;
 	enum orr_rc rc = kpi_runner_seen(st, r->id, r->started, r->opt->workers, &clock_system,
 					 &err);
-	if (rc == ORR_OK)
+	if (rc == ORR_OK && collect)
 		rc = kpi_collect(st, &clock_system, &n, &err);
-	if (rc == ORR_OK && r->opt->metrics_file)
+	if (rc == ORR_OK && collect && r->opt->metrics_file)
 		rc = kpi_write_metrics_file(st, &clock_system, r->opt->metrics_file, &err);
-	if (rc == ORR_OK)
+	if (rc == ORR_OK && collect)
 		runlog_write(&r->log, RUNLOG_INFO, NULL, "KPIs collected: %d samples written", n);
-	else
+	else if (rc != ORR_OK)
 		runlog_write(&r->log, RUNLOG_ERROR, NULL, "KPIs not collected: %s", err);
 	free(err);
 }
@@ -299,7 +299,7 @@ static void periodic(struct runner *r, struct store *st, const struct run_report
 	}
 	int64_t every = r->opt->kpi_every_ms ? r->opt->kpi_every_ms : KPI_EVERY_MS;
 	if (every > 0 && now - r->last_kpi >= every) {
-		kpi_tick(r, st);
+		kpi_tick(r, st, true);
 		r->last_kpi = now;
 	}
 }
@@ -398,8 +398,11 @@ static enum orr_rc run_with(struct runner *r, struct store *st, struct run_repor
 		rc = main_loop(r, st, rep, started, err);
 	stop_workers(r, threads, nthreads);
 	free(threads);
-	if (nthreads > 0) /* it ran: its last span and samples */
-		kpi_tick(r, st);
+	/* It ran: its span ends now.  The samples are collected again only for
+	 * a metrics file: re-reading the last hour's jobs costs about 0.5 s at
+	 * 100,000 of them, and `orrery kpi` collects before it reports. */
+	if (nthreads > 0)
+		kpi_tick(r, st, r->opt->metrics_file != NULL);
 	if (rc == ORR_OK && r->worker_error) {
 		*err = r->worker_error;
 		r->worker_error = NULL;

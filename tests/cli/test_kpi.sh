@@ -311,7 +311,7 @@ test_run_refuses_an_unwritable_metrics_file() {
 # --- logs and the timer -------------------------------------------------------------
 
 test_run_logs_json_lines() {
-	kp_run_jobs --log-format json
+	kp_run_jobs --log-format json --metrics-file "$T/metrics.prom"
 	[ -s "$T/.err" ] || fail "no log lines"
 	n=$(wc -l <"$T/.err")
 	i=1
@@ -325,7 +325,7 @@ test_run_logs_json_lines() {
 		fail "no error line for the dead job 4: $(cat "$T/.err")"
 	grep -q '"level":"warn","subsystem":"system","job_id":3,' "$T/.err" ||
 		fail "no warning for the retried job 3"
-	grep -q '"message":"KPIs collected' "$T/.err" || fail "no collection line"
+	grep -q '"message":"KPIs collected' "$T/.err" || fail "no collection line (--metrics-file collects at the end)"
 	# the global option does the same
 	run --db "$DB" --log-format json run --until-idle
 	assert_status 0
