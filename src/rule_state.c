@@ -5,6 +5,8 @@
 
 #include "rules.h"
 #include "store_internal.h"
+#include "subsystem.h"
+#include "xalloc.h"
 
 enum orr_rc rule_state_set(struct store *st, const char *rule, bool enabled, const char *by,
 			   int64_t now_ms, char **err)
@@ -86,5 +88,21 @@ enum orr_rc rule_state_list(struct store *st, json_t **out, char **err)
 		json_object_set_new(row, "enabled",
 				    json_boolean(json_integer_value(json_object_get(row, "enabled"))));
 	}
+	return rc;
+}
+
+enum orr_rc rule_state_load(struct store *st, const char *dir, struct rule_set *set,
+			    struct rule_diags *diags, char **err)
+{
+	size_t problems = rules_load(set, dir, subsystem_kind_known, diags);
+	enum orr_rc rc = ORR_OK;
+	if (problems) {
+		*err = xasprintf("%zu problem%s in the rules", problems, problems == 1 ? "" : "s");
+		rc = ORR_DATAERR;
+	} else if (st) {
+		rc = rule_state_apply(st, set, err);
+	}
+	if (rc != ORR_OK)
+		rule_set_free(set);
 	return rc;
 }

@@ -25,6 +25,14 @@ enum orr_rc rule_state_set(struct store *st, const char *rule, bool enabled, con
  * rule_overrides has none. */
 enum orr_rc rule_state_apply(struct store *st, struct rule_set *set, char **err);
 
+/* The rules in force, as a runner loads them: the compiled-in defaults,
+ * the operator's directory dir, then the switches kept in st (NULL: none).
+ * Problems in the rules are listed in diags and give ORR_DATAERR; with any
+ * failure the set is freed (none of it may run) and *err says why. */
+struct rule_diags;
+enum orr_rc rule_state_load(struct store *st, const char *dir, struct rule_set *set,
+			    struct rule_diags *diags, char **err);
+
 /* Every recorded switch, by name: [{"name", "enabled" (bool), "changed_by",
  * "changed_at" (ms)}]. */
 enum orr_rc rule_state_list(struct store *st, json_t **out, char **err);

@@ -16,7 +16,6 @@
 #include "rules.h"
 #include "runner.h"
 #include "store.h"
-#include "subsystem.h"
 #include "xalloc.h"
 
 struct bg {
@@ -234,18 +233,14 @@ static void *orch_main(void *arg)
 static bool load_rules(struct console *c, struct rule_set *set)
 {
 	struct rule_diags diags = { 0 };
-	size_t problems = rules_load(set, c->req->rules_dir, subsystem_kind_known, &diags);
 	char *err = NULL;
-	if (problems == 0 && rule_state_apply(c->st, set, &err) == ORR_OK) {
-		rule_diags_free(&diags);
-		return true;
-	}
-	ui_log(c, R_BAD, "orchestrator not started: %s%s%s", err ? err : "",
-	       diags.n ? diags.v[0].file : "", diags.n ? ": a problem in the rules (see Rules)" : "");
+	bool ok = rule_state_load(c->st, c->req->rules_dir, set, &diags, &err) == ORR_OK;
+	if (!ok)
+		ui_log(c, R_BAD, "orchestrator not started: %s%s%s", err,
+		       diags.n ? ", first: " : "", diags.n ? diags.v[0].file : "");
 	free(err);
 	rule_diags_free(&diags);
-	rule_set_free(set);
-	return false;
+	return ok;
 }
 
 static void orch_start(struct console *c)

@@ -9,11 +9,11 @@
 #include "flowmap.h"
 #include "rule_state.h"
 #include "rules.h"
-#include "subsystem.h"
 #include "ui.h"
 #include "xalloc.h"
 
 #define WINDOW_MS (15LL * 60 * 1000)
+#define MAP_FETCH_MS 2000
 #define BOX_W 20
 #define BOX_H 4
 #define GAP_W 12
@@ -30,6 +30,7 @@ struct map_pane {
 	json_t *map;
 	bool list;   /* the operator chose the list */
 	bool drawn;  /* the last draw was the drawing */
+	int64_t fetched_at;
 };
 
 static void *create(struct console *c)
@@ -94,7 +95,8 @@ static void fill_table(struct map_pane *p)
 }
 
 /* On the loader thread: the rules parsed here (the main thread's set is
- * not shared across threads), the map of the last window. */
+ * not shared across threads; their problems are the Rules pane's to show),
+ * the map of the last window. */
 static json_t *fetch(struct store *st, const struct cli_console *req, const char *arg,
 		     char **err)
 {
@@ -102,13 +104,24 @@ static json_t *fetch(struct store *st, const struct cli_console *req, const char
 	struct rule_set rules = { 0 };
 	struct rule_diags diags = { 0 };
 	json_t *map = NULL;
-	rules_load(&rules, req->rules_dir, subsystem_kind_known, &diags);
-	rule_diags_free(&diags); /* problems are the Rules pane's to show */
-	if (rule_state_apply(st, &rules, err) == ORR_OK &&
-	    flowmap_build(st, &rules, ui_now_ms(), WINDOW_MS, &map, err) != ORR_OK)
+	enum orr_rc rc = rule_state_load(st, req->rules_dir, &rules, &diags, err);
+	rule_diags_free(&diags);
+	if (rc == ORR_OK && flowmap_build(st, &rules, ui_now_ms(), WINDOW_MS, &map, err) != ORR_OK)
 		map = NULL;
 	rule_set_free(&rules);
 	return map;
+}
+
+/* A window of 15 minutes changes little in a second: every 2 s, or at once
+ * after an action (NULL: the data is fresh). */
+static const char *fetch_arg(void *self)
+{
+	struct map_pane *p = self;
+	int64_t now = ui_now_ms();
+	if (p->fetched_at && now - p->fetched_at < MAP_FETCH_MS)
+		return NULL;
+	p->fetched_at = now;
+	return "";
 }
 
 static void apply(struct console *c, void *self, json_t *map)
@@ -123,8 +136,8 @@ static void apply(struct console *c, void *self, json_t *map)
 /* The data comes from fetch, on the loader thread. */
 static void load(struct console *c, void *self)
 {
-	(void)c;
-	(void)self;
+	if (c->reload) /* a switch or an action: fetch now */
+		((struct map_pane *)self)->fetched_at = 0;
 }
 
 /* --- the drawing ----------------------------------------------------------- */
@@ -313,5 +326,5 @@ static struct table *table(void *self)
 const struct pane_class pane_map = {
 	.title = "Map", .create = create, .destroy = destroy, .load = load,
 	.draw = draw, .op = op, .table = table,
-	.fetch = fetch, .apply = apply,
+	.fetch = fetch, .apply = apply, .fetch_arg = fetch_arg,
 };

@@ -35,16 +35,12 @@ static const struct clock fake = { fake_now, NULL };
 
 static void setup(void)
 {
-	testdb_fresh(db, sizeof db, "console");
-	char *err = NULL;
-	cr_assert_eq(store_open(db, STORE_READWRITE, &st, &err), ORR_OK, "%s", err);
-	cr_assert_eq(store_migrate(st, NULL, &err), ORR_OK, "%s", err);
+	st = testdb_open(db, sizeof db, "console");
 }
 
 static void teardown(void)
 {
-	store_close(st);
-	testdb_remove(db);
+	testdb_close(st, db);
 }
 
 /* --- jobs_history ---------------------------------------------------------- */

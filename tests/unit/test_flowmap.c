@@ -188,16 +188,12 @@ static const struct clock fake = { fake_now, NULL };
 
 static void open_db(void)
 {
-	testdb_fresh(db, sizeof db, "flowmap");
-	char *err = NULL;
-	cr_assert_eq(store_open(db, STORE_READWRITE, &st, &err), ORR_OK, "%s", err);
-	cr_assert_eq(store_migrate(st, NULL, &err), ORR_OK, "%s", err);
+	st = testdb_open(db, sizeof db, "flowmap");
 }
 
 static void close_db(void)
 {
-	store_close(st);
-	testdb_remove(db);
+	testdb_close(st, db);
 	rule_set_free(&rules);
 }
 
