@@ -278,7 +278,9 @@ test_locked_database_is_75() {
 	"$LIB_SQLITE3" "$DB" <"$T/fifo" >"$T/holder.log" 2>&1 &
 	holder=$!
 	exec 8>"$T/fifo"
-	printf "BEGIN IMMEDIATE;\nINSERT INTO categories (origin, name) VALUES ('lock', 'held');\n" >&8
+	# the probe below takes the write lock for an instant; the holder
+	# waits it out instead of failing on it
+	printf ".timeout 5000\nBEGIN IMMEDIATE;\nINSERT INTO categories (origin, name) VALUES ('lock', 'held');\n" >&8
 	# wait until the lock is really held: a writer with no timeout fails
 	i=0
 	while "$LIB_SQLITE3" "$DB" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1; do
