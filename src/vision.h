@@ -32,6 +32,12 @@ struct vision_image *vision_image_new(int width, int height, int bands);
 struct vision_image *vision_image_fill(int width, int height, const unsigned char rgb[3]);
 void vision_image_free(struct vision_image *img);
 
+/* libvips' worker threads per operation (a batch running one image per
+ * thread sets 1), and the per-thread clean-up a worker thread calls before
+ * it exits. */
+void vision_set_concurrency(int threads);
+void vision_thread_done(void);
+
 /* ---- loading ---------------------------------------------------------- */
 
 #define VISION_MAX_PIXELS 100000000ULL /* 100 megapixels */

@@ -1,0 +1,689 @@
+/* vision_mask.c - the product mask: background modelled from the border,
+ * distance to it in Lab, background grown from the border, holes, clean-up,
+ * feathered edge; then the cut-out: trim, de-spill, lighting.
+ *
+ * Plain C over vision_image buffers: one pass computes a distance per pixel
+ * (kept as a byte, a quarter of a Lab unit per step), the rest works on
+ * byte maps, so memory is about two bytes per pixel beyond the image. */
+#include "vision_mask.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rc.h"
+#include "xalloc.h"
+
+/* Lightness counts for less when a pixel is darker than the background: a
+ * shadow or a fold of the backdrop changes lightness, not colour. */
+#define W_DARK 0.5
+#define W_LIGHT 1.0
+/* Distance map unit: q = d * Q_SCALE, saturating at 255. */
+#define Q_SCALE 4.0
+
+/* ---- colour --------------------------------------------------------------- */
+
+static pthread_once_t lut_once = PTHREAD_ONCE_INIT;
+static float lin_lut[256];
+#define F_STEPS 2048
+static float f_lut[F_STEPS + 2];
+
+static double lab_f(double t)
+{
+	return t > 216.0 / 24389.0 ? cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
+}
+
+static void lut_init(void)
+{
+	for (int i = 0; i < 256; i++) {
+		double c = i / 255.0;
+		lin_lut[i] = (float)(c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4));
+	}
+	for (int i = 0; i <= F_STEPS + 1; i++)
+		f_lut[i] = (float)lab_f((double)i / F_STEPS);
+}
+
+/* f(t) for t in [0, 1] by linear interpolation in the table. */
+static inline float f_of(float t)
+{
+	if (t <= 0)
+		return f_lut[0];
+	if (t >= 1)
+		return (float)lab_f(t);
+	float p = t * F_STEPS;
+	int i = (int)p;
+	float w = p - (float)i;
+	return f_lut[i] + w * (f_lut[i + 1] - f_lut[i]);
+}
+
+static inline void lab_of(const unsigned char *px, float lab[3])
+{
+	float r = lin_lut[px[0]], g = lin_lut[px[1]], b = lin_lut[px[2]];
+	float fx = f_of((0.4124564f * r + 0.3575761f * g + 0.1804375f * b) / 0.95047f);
+	float fy = f_of(0.2126729f * r + 0.7151522f * g + 0.0721750f * b);
+	float fz = f_of((0.0193339f * r + 0.1191920f * g + 0.9503041f * b) / 1.08883f);
+	lab[0] = 116 * fy - 16;
+	lab[1] = 500 * (fx - fy);
+	lab[2] = 200 * (fy - fz);
+}
+
+void vision_lab(const unsigned char rgb[3], float lab[3])
+{
+	pthread_once(&lut_once, lut_init);
+	lab_of(rgb, lab);
+}
+
+/* Distance from a pixel to the background colour, lightness weighted. */
+static inline float lab_dist(const float p[3], const float bg[3])
+{
+	float dl = p[0] - bg[0];
+	dl *= dl < 0 ? (float)W_DARK : (float)W_LIGHT;
+	float da = p[1] - bg[1], db = p[2] - bg[2];
+	return sqrtf(dl * dl + da * da + db * db);
+}
+
+/* ---- the background model ------------------------------------------------- */
+
+struct sample {
+	float u, v;
+	float lab[3];
+	float rgb[3];
+	float r; /* distance to the current model */
+};
+
+static void basis(double u, double v, double phi[6])
+{
+	phi[0] = 1;
+	phi[1] = u;
+	phi[2] = v;
+	phi[3] = u * u;
+	phi[4] = u * v;
+	phi[5] = v * v;
+}
+
+static double surface(const double c[6], double u, double v)
+{
+	return c[0] + c[1] * u + c[2] * v + c[3] * u * u + c[4] * u * v + c[5] * v * v;
+}
+
+/* Solve the 6x6 system a x = b in place (partial pivoting); false when
+ * singular. */
+static bool solve6(double a[6][6], double b[6], double x[6])
+{
+	for (int c = 0; c < 6; c++) {
+		int p = c;
+		for (int r = c + 1; r < 6; r++)
+			if (fabs(a[r][c]) > fabs(a[p][c]))
+				p = r;
+		if (fabs(a[p][c]) < 1e-9)
+			return false;
+		for (int k = 0; k < 6; k++) {
+			double t = a[c][k];
+			a[c][k] = a[p][k];
+			a[p][k] = t;
+		}
+		double t = b[c];
+		b[c] = b[p];
+		b[p] = t;
+		for (int r = c + 1; r < 6; r++) {
+			double f = a[r][c] / a[c][c];
+			for (int k = c; k < 6; k++)
+				a[r][k] -= f * a[c][k];
+			b[r] -= f * b[c];
+		}
+	}
+	for (int r = 5; r >= 0; r--) {
+		double s = b[r];
+		for (int k = r + 1; k < 6; k++)
+			s -= a[r][k] * x[k];
+		x[r] = s / a[r][r];
+	}
+	return true;
+}
+
+/* Least squares of the samples with r <= limit (all when limit < 0), for
+ * Lab and RGB; a constant (their mean) when the system is singular. */
+static bool fit_surface(const struct sample *s, size_t n, float limit, struct vision_bgmodel *m)
+{
+	double ata[6][6] = { { 0 } }, atb[6][6] = { { 0 } }, mean[6] = { 0 };
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (limit >= 0 && s[i].r > limit)
+			continue;
+		double phi[6];
+		basis(s[i].u, s[i].v, phi);
+		for (int r = 0; r < 6; r++)
+			for (int c = 0; c < 6; c++)
+				ata[r][c] += phi[r] * phi[c];
+		for (int ch = 0; ch < 3; ch++) {
+			for (int r = 0; r < 6; r++) {
+				atb[ch][r] += phi[r] * s[i].lab[ch];
+				atb[ch + 3][r] += phi[r] * s[i].rgb[ch];
+			}
+			mean[ch] += s[i].lab[ch];
+			mean[ch + 3] += s[i].rgb[ch];
+		}
+		used++;
+	}
+	if (used == 0)
+		return false;
+	for (int ch = 0; ch < 6; ch++) {
+		double a[6][6], x[6] = { 0 };
+		memcpy(a, ata, sizeof a);
+		double *coef = ch < 3 ? m->lab[ch] : m->rgb[ch - 3];
+		if (used < 24 || !solve6(a, atb[ch], x)) {
+			memset(x, 0, sizeof x);
+			x[0] = mean[ch] / (double)used;
+		}
+		memcpy(coef, x, sizeof x);
+	}
+	return true;
+}
+
+static void model_lab(const struct vision_bgmodel *m, double u, double v, float lab[3])
+{
+	for (int c = 0; c < 3; c++)
+		lab[c] = (float)surface(m->lab[c], u, v);
+}
+
+static void residuals(struct sample *s, size_t n, const struct vision_bgmodel *m)
+{
+	for (size_t i = 0; i < n; i++) {
+		float bg[3];
+		model_lab(m, s[i].u, s[i].v, bg);
+		s[i].r = lab_dist(s[i].lab, bg);
+	}
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile of the residuals of the samples (q in 0..1). */
+static float quantile(const struct sample *s, size_t n, double q)
+{
+	float *r = xmalloc(n * sizeof *r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = s[i].r;
+	qsort(r, n, sizeof *r, cmp_float);
+	float v = r[(size_t)(q * (double)(n - 1))];
+	free(r);
+	return v;
+}
+
+/* Trimmed least squares: fit, keep the best `keep` share, refit; then the
+ * noise is the median of the kept and the support the share within reach. */
+static void fit_robust(struct sample *s, size_t n, double keep, struct vision_bgmodel *m)
+{
+	fit_surface(s, n, -1, m);
+	float limit = 0;
+	for (int it = 0; it < 4; it++) {
+		residuals(s, n, m);
+		limit = quantile(s, n, keep);
+		fit_surface(s, n, limit, m);
+	}
+	residuals(s, n, m);
+	m->noise = quantile(s, n, keep / 2);
+	float reach = (float)fmax(3 * m->noise, 2.5);
+	fit_surface(s, n, reach, m);
+	residuals(s, n, m);
+	size_t in = 0;
+	for (size_t i = 0; i < n; i++)
+		in += s[i].r <= reach;
+	m->support = (double)in / (double)n;
+}
+
+/* Border pixels of a band two pixels wide, at most ~16k of them. */
+static struct sample *border_samples(const struct vision_image *img, size_t *count)
+{
+	int w = img->width, h = img->height;
+	size_t perimeter = 2 * ((size_t)w + (size_t)h);
+	size_t step = perimeter * 2 / 16000 + 1;
+	struct sample *s = xmalloc((perimeter * 2 / step + 8) * sizeof *s);
+	size_t n = 0, k = 0;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			bool edge = x < 2 || y < 2 || x >= w - 2 || y >= h - 2;
+			if (!edge) {
+				x = w - 3; /* skip the inside of the row */
+				continue;
+			}
+			if (k++ % step)
+				continue;
+			const unsigned char *p = img->px + ((size_t)y * w + x) * img->bands;
+			s[n].u = (float)(2.0 * x / (w - 1) - 1);
+			s[n].v = (float)(2.0 * y / (h - 1) - 1);
+			lab_of(p, s[n].lab);
+			for (int c = 0; c < 3; c++)
+				s[n].rgb[c] = p[c];
+			n++;
+		}
+	*count = n;
+	return s;
+}
+
+static bool light_neutral(const float lab[3])
+{
+	return lab[0] > 88 && fabsf(lab[1]) < 6 && fabsf(lab[2]) < 6;
+}
+
+bool vision_bg_fit(const struct vision_image *img, struct vision_bgmodel *m)
+{
+	memset(m, 0, sizeof *m);
+	if (img->width < 8 || img->height < 8 || img->bands < 3)
+		return false;
+	pthread_once(&lut_once, lut_init);
+	size_t n;
+	struct sample *s = border_samples(img, &n);
+	fit_robust(s, n, 0.6, m);
+	float centre[3];
+	model_lab(m, 0, 0, centre);
+	/* A studio photo cropped into its product (a model's body filling most
+	 * of the frame): the white backdrop still shows at some of the border
+	 * and is the background, whatever covers more of it. */
+	size_t white = 0;
+	for (size_t i = 0; i < n; i++)
+		if (light_neutral(s[i].lab))
+			s[white++] = s[i];
+	if (!light_neutral(centre) && white >= n / 10 && white >= 24) {
+		double all = (double)n;
+		fit_robust(s, white, 0.8, m);
+		m->support = m->support * (double)white / all;
+	}
+	free(s);
+	return true;
+}
+
+/* ---- maps ------------------------------------------------------------------- */
+
+/* The distance of every pixel to the background model, in Q_SCALE steps. */
+static unsigned char *distance_map(const struct vision_image *img, const struct vision_bgmodel *m)
+{
+	int w = img->width, h = img->height;
+	unsigned char *q = xmalloc((size_t)w * h);
+	for (int y = 0; y < h; y++) {
+		double v = 2.0 * y / (h - 1) - 1;
+		/* along a row the surface is A + B u + C u^2 */
+		double A[3], B[3], C[3];
+		for (int c = 0; c < 3; c++) {
+			const double *k = m->lab[c];
+			A[c] = k[0] + k[2] * v + k[5] * v * v;
+			B[c] = k[1] + k[4] * v;
+			C[c] = k[3];
+		}
+		const unsigned char *p = img->px + (size_t)y * w * img->bands;
+		unsigned char *out = q + (size_t)y * w;
+		for (int x = 0; x < w; x++, p += img->bands) {
+			double u = 2.0 * x / (w - 1) - 1;
+			float bg[3], lab[3];
+			for (int c = 0; c < 3; c++)
+				bg[c] = (float)(A[c] + u * (B[c] + u * C[c]));
+			lab_of(p, lab);
+			float d = lab_dist(lab, bg) * (float)Q_SCALE + 0.5f;
+			out[x] = d >= 255 ? 255 : (unsigned char)d;
+		}
+	}
+	return q;
+}
+
+/* Scanline flood fill: every pixel 4-connected to (x, y) whose state is
+ * `from` and whose distance is under `limit` becomes `to`.  Returns the
+ * area; *sum gets the sum of their distances. */
+struct span {
+	int x, y;
+};
+
+static size_t fill(unsigned char *state, const unsigned char *q, int w, int h, int x, int y, unsigned char from,
+		   unsigned char to, unsigned limit, unsigned long long *sum)
+{
+	size_t cap = 256, n = 0, area = 0;
+	struct span *stack = xmalloc(cap * sizeof *stack);
+	stack[n++] = (struct span){ x, y };
+#define PASS(i) (state[i] == from && q[i] < limit)
+	while (n > 0) {
+		struct span s = stack[--n];
+		size_t row = (size_t)s.y * w;
+		if (!PASS(row + s.x))
+			continue;
+		int x0 = s.x, x1 = s.x;
+		while (x0 > 0 && PASS(row + x0 - 1))
+			x0--;
+		while (x1 < w - 1 && PASS(row + x1 + 1))
+			x1++;
+		for (int i = x0; i <= x1; i++) {
+			state[row + i] = to;
+			if (sum)
+				*sum += q[row + i];
+		}
+		area += (size_t)(x1 - x0 + 1);
+		for (int dy = -1; dy <= 1; dy += 2) {
+			int ny = s.y + dy;
+			if (ny < 0 || ny >= h)
+				continue;
+			size_t nrow = (size_t)ny * w;
+			for (int i = x0; i <= x1; i++) {
+				if (!PASS(nrow + i) || (i > x0 && PASS(nrow + i - 1)))
+					continue; /* one seed per run */
+				if (n == cap) {
+					cap *= 2;
+					stack = xrealloc(stack, cap * sizeof *stack);
+				}
+				stack[n++] = (struct span){ i, ny };
+			}
+		}
+	}
+#undef PASS
+	free(stack);
+	return area;
+}
+
+enum { BG = 0, PRODUCT = 1, HOLE = 2, KEPT = 3 };
+
+/* Background: everything under the tolerance reachable from the border. */
+static void grow_background(unsigned char *state, const unsigned char *q, int w, int h, unsigned limit)
+{
+	for (int x = 0; x < w; x++) {
+		fill(state, q, w, h, x, 0, PRODUCT, BG, limit, NULL);
+		fill(state, q, w, h, x, h - 1, PRODUCT, BG, limit, NULL);
+	}
+	for (int y = 0; y < h; y++) {
+		fill(state, q, w, h, 0, y, PRODUCT, BG, limit, NULL);
+		fill(state, q, w, h, w - 1, y, PRODUCT, BG, limit, NULL);
+	}
+}
+
+/* Enclosed regions of background colour (a bag's handle, the gap between
+ * legs) are background when they are large enough and close to it; small
+ * or doubtful ones stay product (a white print on a white shirt). */
+static void open_holes(unsigned char *state, const unsigned char *q, int w, int h, unsigned limit, bool keep)
+{
+	size_t n = (size_t)w * h, min_area = n / 4000 + 16;
+	for (size_t i = 0; i < n; i++) {
+		if (state[i] != PRODUCT || q[i] >= limit)
+			continue;
+		int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
+		unsigned long long sum = 0;
+		size_t area = fill(state, q, w, h, x, y, PRODUCT, HOLE, limit, &sum);
+		bool hole = !keep && area >= min_area && (double)sum / (double)area < limit * 0.5;
+		fill(state, q, w, h, x, y, HOLE, hole ? BG : KEPT, limit, NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (state[i] == KEPT)
+			state[i] = PRODUCT;
+}
+
+/* Binary erosion or dilation with a (2r+1) square, separable; at the frame
+ * the window is clipped, so a product touching it does not erode from it. */
+static void morph(unsigned char *m, int w, int h, int r, bool dilate)
+{
+	int len = w > h ? w : h;
+	int *sum = xmalloc(((size_t)len + 1) * sizeof *sum);
+	unsigned char *line = xmalloc((size_t)len);
+	for (int pass = 0; pass < 2; pass++) {
+		int outer = pass == 0 ? h : w, inner = pass == 0 ? w : h;
+		size_t stride = pass == 0 ? 1 : (size_t)w, next = pass == 0 ? (size_t)w : 1;
+		for (int o = 0; o < outer; o++) {
+			unsigned char *p = m + (size_t)o * next;
+			sum[0] = 0;
+			for (int i = 0; i < inner; i++)
+				sum[i + 1] = sum[i] + (p[(size_t)i * stride] != 0);
+			for (int i = 0; i < inner; i++) {
+				int a = i - r < 0 ? 0 : i - r, b = i + r >= inner ? inner - 1 : i + r;
+				int c = sum[b + 1] - sum[a];
+				line[i] = dilate ? c > 0 : c == b - a + 1;
+			}
+			for (int i = 0; i < inner; i++)
+				p[(size_t)i * stride] = line[i];
+		}
+	}
+	free(line);
+	free(sum);
+}
+
+/* Product specks smaller than min_area (noise, dust on the backdrop) go. */
+static void drop_specks(unsigned char *m, int w, int h, size_t min_area)
+{
+	size_t n = (size_t)w * h;
+	/* fill() walks pixels under a distance limit: give every pixel 0 */
+	unsigned char *q = xcalloc(n, 1);
+	for (size_t i = 0; i < n; i++) {
+		if (m[i] != 1)
+			continue;
+		int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
+		size_t area = fill(m, q, w, h, x, y, 1, 2, 1, NULL);
+		if (area < min_area)
+			fill(m, q, w, h, x, y, 2, 0, 1, NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		m[i] = m[i] == 2;
+	free(q);
+}
+
+/* The soft edge: within `feather` pixels of the boundary, alpha follows
+ * the distance from lo (0) to hi (255); elsewhere it is 0 or 255. */
+static void feather_edge(unsigned char *m, const unsigned char *q, int w, int h, int feather, unsigned lo, unsigned hi)
+{
+	size_t n = (size_t)w * h;
+	unsigned char *grown = xmalloc(n), *shrunk = xmalloc(n);
+	memcpy(grown, m, n);
+	memcpy(shrunk, m, n);
+	morph(grown, w, h, feather, true);
+	morph(shrunk, w, h, feather, false);
+	for (size_t i = 0; i < n; i++) {
+		if (grown[i] == shrunk[i]) {
+			m[i] = m[i] ? 255 : 0;
+			continue;
+		}
+		unsigned d = q[i];
+		m[i] = d <= lo ? 0 : d >= hi ? 255 : (unsigned char)((d - lo) * 255 / (hi - lo));
+	}
+	free(grown);
+	free(shrunk);
+}
+
+/* ---- vision_mask ------------------------------------------------------------- */
+
+static int fail(char **why, int rc, char *msg)
+{
+	if (why)
+		*why = msg;
+	else
+		free(msg);
+	return rc;
+}
+
+static void describe(const struct vision_bgmodel *m, struct vision_mask_info *info)
+{
+	for (int c = 0; c < 3; c++) {
+		double v = surface(m->rgb[c], 0, 0);
+		info->background[c] = v < 0 ? 0 : v > 255 ? 255 : v;
+	}
+	info->noise = m->noise;
+	float lab[3];
+	model_lab(m, 0, 0, lab);
+	info->background_light = light_neutral(lab);
+}
+
+/* The box of the pixels with mask > 0; false when there are none. */
+static bool mask_box(const struct vision_image *mask, struct vision_mask_info *info)
+{
+	int x0 = mask->width, y0 = mask->height, x1 = -1, y1 = -1;
+	for (int y = 0; y < mask->height; y++) {
+		const unsigned char *row = mask->px + (size_t)y * mask->width;
+		for (int x = 0; x < mask->width; x++)
+			if (row[x]) {
+				x0 = x < x0 ? x : x0;
+				x1 = x > x1 ? x : x1;
+				y0 = y < y0 ? y : y0;
+				y1 = y;
+			}
+	}
+	if (x1 < 0)
+		return false;
+	info->x = x0;
+	info->y = y0;
+	info->width = x1 - x0 + 1;
+	info->height = y1 - y0 + 1;
+	return true;
+}
+
+/* The alpha channel of an RGBA image as its mask. */
+static struct vision_image *alpha_mask(const struct vision_image *img)
+{
+	struct vision_image *mask = vision_image_new(img->width, img->height, 1);
+	size_t n = (size_t)img->width * img->height;
+	for (size_t i = 0; i < n; i++)
+		mask->px[i] = img->px[i * 4 + 3];
+	return mask;
+}
+
+/* The mask computed from colour, given the fitted model. */
+static struct vision_image *colour_mask(const struct vision_image *img, const struct vision_bgmodel *m,
+					const struct vision_mask_opts *o)
+{
+	int w = img->width, h = img->height;
+	size_t n = (size_t)w * h;
+	double tol = o->tolerance > 0 ? o->tolerance : fmax(5.0, 3.0 * m->noise);
+	unsigned limit = (unsigned)fmin(254, tol * Q_SCALE);
+	unsigned char *q = distance_map(img, m);
+	struct vision_image *mask = vision_image_new(w, h, 1);
+	unsigned char *state = mask->px;
+	memset(state, PRODUCT, n);
+	grow_background(state, q, w, h, limit);
+	open_holes(state, q, w, h, limit, o->keep_holes);
+	/* clean-up: specks off (open), cracks closed (close) */
+	morph(state, w, h, 1, false);
+	morph(state, w, h, 1, true);
+	morph(state, w, h, 2, true);
+	morph(state, w, h, 2, false);
+	drop_specks(state, w, h, n / 2000 + 16);
+	if (o->feather >= 0) {
+		unsigned lo = limit / 2, hi = (unsigned)fmin(255, limit * 1.5);
+		feather_edge(state, q, w, h, o->feather > 0 ? o->feather : 1, lo, hi);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			state[i] = state[i] ? 255 : 0;
+	}
+	free(q);
+	return mask;
+}
+
+static bool has_alpha(const struct vision_image *img, const struct vision_mask_opts *o)
+{
+	return img->bands == 4 && !o->ignore_alpha;
+}
+
+/* vision_mask with the model it used (m is zero when the alpha was used). */
+static int mask_with_model(const struct vision_image *img, const struct vision_mask_opts *opts,
+			   struct vision_image **out, struct vision_mask_info *info, struct vision_bgmodel *m,
+			   char **why)
+{
+	static const struct vision_mask_opts defaults = { 0 };
+	const struct vision_mask_opts *o = opts ? opts : &defaults;
+	memset(info, 0, sizeof *info);
+	memset(m, 0, sizeof *m);
+	*out = NULL;
+	struct vision_image *mask = NULL;
+	if (has_alpha(img, o)) {
+		mask = alpha_mask(img);
+		info->from_alpha = true;
+		info->background[0] = info->background[1] = info->background[2] = 255;
+	} else if (vision_bg_fit(img, m)) {
+		describe(m, info);
+		mask = colour_mask(img, m, o);
+	} else {
+		/* too small to have a border: all product */
+		mask = vision_image_new(img->width, img->height, 1);
+		memset(mask->px, 255, (size_t)img->width * img->height);
+	}
+	if (!mask_box(mask, info)) {
+		vision_image_free(mask);
+		return fail(why, ORR_DATAERR, xstrdup("no product found: the whole image matches its background"));
+	}
+	*out = mask;
+	return ORR_OK;
+}
+
+int vision_mask(const struct vision_image *img, const struct vision_mask_opts *opts, struct vision_image **mask,
+		struct vision_mask_info *info, char **why)
+{
+	struct vision_mask_info local;
+	struct vision_bgmodel m;
+	return mask_with_model(img, opts, mask, info ? info : &local, &m, why);
+}
+
+/* ---- vision_cutout ----------------------------------------------------------- */
+
+/* Edge pixels are a mix of product and background: take the background's
+ * share out, F = (I - (1 - a) B) / a. */
+static void despill(unsigned char *px, unsigned a, const double bg[3])
+{
+	double al = a / 255.0;
+	for (int c = 0; c < 3; c++) {
+		double f = (px[c] - (1 - al) * bg[c]) / al;
+		px[c] = (unsigned char)(f < 0 ? 0 : f > 255 ? 255 : lround(f));
+	}
+}
+
+/* White balance and levels against a white backdrop: each pixel is divided
+ * by the backdrop's colour there (which also evens out a gradient of the
+ * light), so the backdrop becomes 255 and products shot under the same
+ * light come out alike across a batch.  Gains are bounded: a grey card is
+ * not a white backdrop. */
+static void relight(unsigned char *px, const double bg[3])
+{
+	for (int c = 0; c < 3; c++) {
+		double g = bg[c] > 1 ? 255.0 / bg[c] : 1;
+		g = g < 1 ? 1 : g > 1.5 ? 1.5 : g;
+		double v = px[c] * g;
+		px[c] = (unsigned char)(v > 255 ? 255 : lround(v));
+	}
+}
+
+static void model_rgb(const struct vision_bgmodel *m, double u, double v, double rgb[3])
+{
+	for (int c = 0; c < 3; c++) {
+		double x = surface(m->rgb[c], u, v);
+		rgb[c] = x < 0 ? 0 : x > 255 ? 255 : x;
+	}
+}
+
+int vision_cutout(const struct vision_image *img, const struct vision_mask_opts *opts, bool normalise,
+		  struct vision_image **cutout, struct vision_mask_info *info, char **why)
+{
+	struct vision_mask_info local;
+	struct vision_mask_info *in = info ? info : &local;
+	struct vision_bgmodel m;
+	struct vision_image *mask;
+	*cutout = NULL;
+	int rc = mask_with_model(img, opts, &mask, in, &m, why);
+	if (rc != ORR_OK)
+		return rc;
+	bool colour = !in->from_alpha && m.support > 0;
+	bool light = colour && normalise && in->background_light;
+	struct vision_image *out = vision_image_new(in->width, in->height, 4);
+	int w = img->width, h = img->height;
+	for (int y = 0; y < in->height; y++)
+		for (int x = 0; x < in->width; x++) {
+			int sx = in->x + x, sy = in->y + y;
+			size_t si = (size_t)sy * w + sx;
+			unsigned char *d = out->px + ((size_t)y * in->width + x) * 4;
+			unsigned a = mask->px[si];
+			memcpy(d, img->px + si * img->bands, 3);
+			d[3] = (unsigned char)a;
+			if (a == 0 || (!colour && a == 255))
+				continue;
+			double bg[3];
+			model_rgb(&m, 2.0 * sx / (w - 1) - 1, 2.0 * sy / (h - 1) - 1, bg);
+			if (colour && a < 255)
+				despill(d, a, bg);
+			if (light)
+				relight(d, bg);
+		}
+	vision_image_free(mask);
+	*cutout = out;
+	return ORR_OK;
+}
