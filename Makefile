@@ -28,12 +28,13 @@ endif
 
 CORE_SRC := $(wildcard src/*.c)
 UI_SRC   := $(wildcard ui/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o $(B)/presets_builtin.o
 UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 SCHEMA   := $(sort $(wildcard data/schema/*.sql))
 RULES    := $(sort $(wildcard data/rules/*.json))
+PRESETS  := $(sort $(wildcard data/presets/*.json))
 
 # The binary of the default build is ./orrery; other builds (asan) keep theirs
 # in their own directory so they never overwrite it.
@@ -87,7 +88,16 @@ $(B)/rules_builtin.c: $(RULES) Makefile
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
 	  echo '{ 0, 0 } };'; echo 'const int rules_builtin_count = $(words $(RULES));'; } > $@
 
-$(B)/schema_sql.o $(B)/rules_builtin.o: $(B)/%.o: $(B)/%.c
+# The image presets too (src/vision_preset.h).
+$(B)/presets_builtin.c: $(PRESETS) Makefile
+	@mkdir -p $(B)
+	$(call say,GEN,$@){ echo '#include "vision_preset.h"'; \
+	  echo 'const struct vision_preset_file vision_presets_builtin[] = {'; \
+	  for f in $(PRESETS); do printf '{ "%s",\n' "$$(basename $$f)"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '{ 0, 0 } };'; echo 'const int vision_presets_builtin_count = $(words $(PRESETS));'; } > $@
+
+$(B)/schema_sql.o $(B)/rules_builtin.o $(B)/presets_builtin.o: $(B)/%.o: $(B)/%.c
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ)

@@ -10,6 +10,7 @@
 
 #include "cli_args.h"
 #include "cli_internal.h"
+#include "cli_vision.h"
 #include "clock.h"
 #include "ingest.h"
 #include "runlog.h"
@@ -614,6 +615,7 @@ static const struct {
 	{ cli_jobs_commands, &cli_jobs_ncommands },
 	{ cli_audit_commands, &cli_audit_ncommands },
 	{ cli_kpi_commands, &cli_kpi_ncommands },
+	{ cli_vision_commands, &cli_vision_ncommands },
 };
 
 static const struct cli_command *find_command(const char *name)

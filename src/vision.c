@@ -209,13 +209,16 @@ static int check_file(const char *path, char **why)
 	return ORR_OK;
 }
 
-/* Replace *img by out (when the step succeeded). */
-static bool step(VipsImage **img, int result, VipsImage *out)
+/* Replace *img by *out when the step succeeded (out is passed by address:
+ * the order in which a call's arguments are evaluated is unspecified, and
+ * the operation writes *out while it runs). */
+static bool step(VipsImage **img, int result, VipsImage **out)
 {
 	if (result != 0)
 		return false;
 	unref(*img);
-	*img = out;
+	*img = *out;
+	*out = NULL;
 	return true;
 }
 
@@ -223,28 +226,28 @@ static bool step(VipsImage **img, int result, VipsImage *out)
 static bool to_srgb8(VipsImage **img)
 {
 	VipsImage *out = NULL;
-	if (!step(img, V->autorot(*img, &out, NULL), out))
+	if (!step(img, V->autorot(*img, &out, NULL), &out))
 		return false;
 	if (V->image_get_typeof(*img, VIPS_META_ICC_NAME)) {
 		/* the embedded profile is the truth about the pixels' colours */
 		out = NULL;
-		if (!step(img, V->icc_transform(*img, &out, "srgb", "embedded", TRUE, "depth", 8, NULL), out))
+		if (!step(img, V->icc_transform(*img, &out, "srgb", "embedded", TRUE, "depth", 8, NULL), &out))
 			V->error_clear(); /* a broken profile: fall back to the interpretation */
 	}
 	if (V->image_get_interpretation(*img) != VIPS_INTERPRETATION_sRGB ||
 	    V->image_get_format(*img) != VIPS_FORMAT_UCHAR) {
 		out = NULL;
-		if (!step(img, V->colourspace(*img, &out, VIPS_INTERPRETATION_sRGB, NULL), out))
+		if (!step(img, V->colourspace(*img, &out, VIPS_INTERPRETATION_sRGB, NULL), &out))
 			return false;
 	}
 	if (V->image_get_format(*img) != VIPS_FORMAT_UCHAR) {
 		out = NULL;
-		if (!step(img, V->cast(*img, &out, VIPS_FORMAT_UCHAR, NULL), out))
+		if (!step(img, V->cast(*img, &out, VIPS_FORMAT_UCHAR, NULL), &out))
 			return false;
 	}
 	if (V->image_get_bands(*img) > 4) {
 		out = NULL;
-		if (!step(img, V->extract_band(*img, &out, 0, "n", 4, NULL), out))
+		if (!step(img, V->extract_band(*img, &out, 0, "n", 4, NULL), &out))
 			return false;
 	}
 	return true;
@@ -373,18 +376,18 @@ int vision_resize(const struct vision_image *img, int width, int height, struct 
 	bool ok = v != NULL;
 	/* premultiplied, so the colour of transparent pixels does not bleed */
 	if (ok && alpha)
-		ok = step(&v, V->premultiply(v, &t, NULL), t);
+		ok = step(&v, V->premultiply(v, &t, NULL), &t);
 	t = NULL;
 	if (ok)
 		ok = step(&v, V->resize(v, &t, (double)width / img->width, "vscale", (double)height / img->height,
 					"kernel", VIPS_KERNEL_LANCZOS3, NULL),
-			  t);
+			  &t);
 	t = NULL;
 	if (ok && alpha)
-		ok = step(&v, V->unpremultiply(v, &t, NULL), t);
+		ok = step(&v, V->unpremultiply(v, &t, NULL), &t);
 	t = NULL;
 	if (ok && V->image_get_format(v) != VIPS_FORMAT_UCHAR)
-		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), t);
+		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), &t);
 	struct vision_image *r = ok ? from_vips(v) : NULL;
 	if (!r) {
 		unref(v);
@@ -463,7 +466,7 @@ int vision_blur(struct vision_image **img, double sigma, char **why)
 	if (rc != ORR_OK)
 		return rc;
 	VipsImage *v = as_vips(*img), *t = NULL;
-	bool ok = v && step(&v, V->gaussblur(v, &t, sigma, NULL), t);
+	bool ok = v && step(&v, V->gaussblur(v, &t, sigma, NULL), &t);
 	struct vision_image *r = ok ? from_vips(v) : NULL;
 	unref(v);
 	if (!r)
@@ -539,10 +542,10 @@ int vision_sharpen(struct vision_image *img, double amount, const struct vision_
 	struct vision_image *rgb = img->bands == 3 ? NULL : rgb_of(img);
 	VipsImage *v = as_vips(rgb ? rgb : img), *t = NULL;
 	/* m2: the slope for edges; sigma for product photos at output size */
-	bool ok = v && step(&v, V->sharpen(v, &t, "sigma", 1.0, "m2", amount * 3, NULL), t);
+	bool ok = v && step(&v, V->sharpen(v, &t, "sigma", 1.0, "m2", amount * 3, NULL), &t);
 	t = NULL;
 	if (ok && V->image_get_format(v) != VIPS_FORMAT_UCHAR)
-		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), t);
+		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), &t);
 	struct vision_image *r = ok ? from_vips(v) : NULL;
 	unref(v);
 	vision_image_free(rgb);
@@ -657,7 +660,7 @@ int vision_encode(const struct vision_image *img, const struct vision_encode *en
 		return rc;
 	struct vision_image *flat = enc->format == VISION_JPEG && img->bands == 4 ? flatten_white(img) : NULL;
 	VipsImage *v = as_vips(flat ? flat : img);
-	if (v && srgb_profile)
+	if (v && srgb_profile && img->bands >= 3)
 		V->image_set_blob_copy(v, VIPS_META_ICC_NAME, srgb_profile, srgb_profile_len);
 	void *vbuf = NULL;
 	size_t vlen = 0;
@@ -714,13 +717,8 @@ static bool write_all(int fd, const void *buf, size_t len)
 	return true;
 }
 
-int vision_save(const struct vision_image *img, const struct vision_encode *enc, const char *path, char **why)
+int vision_write_file(const char *path, const void *buf, size_t len, char **why)
 {
-	void *buf;
-	size_t len;
-	int rc = vision_encode(img, enc, &buf, &len, why);
-	if (rc != ORR_OK)
-		return rc;
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	bool ok = fd >= 0 && fchmod(fd, 0644) == 0 && write_all(fd, buf, len);
@@ -736,8 +734,19 @@ int vision_save(const struct vision_image *img, const struct vision_encode *enc,
 	if (!ok && fd >= 0)
 		unlink(tmp);
 	free(tmp);
-	free(buf);
 	if (!ok)
 		return fail(why, ORR_IOERR, xasprintf("%s: cannot write: %s", path, strerror(err)));
 	return ORR_OK;
+}
+
+int vision_save(const struct vision_image *img, const struct vision_encode *enc, const char *path, char **why)
+{
+	void *buf;
+	size_t len;
+	int rc = vision_encode(img, enc, &buf, &len, why);
+	if (rc != ORR_OK)
+		return rc;
+	rc = vision_write_file(path, buf, len, why);
+	free(buf);
+	return rc;
 }

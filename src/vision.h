@@ -154,6 +154,10 @@ bool vision_format_supported(enum vision_format f);
 int vision_encode(const struct vision_image *img, const struct vision_encode *enc, void **buf, size_t *len,
 		  char **why);
 
+/* buf written to path atomically (a temporary file beside it, then
+ * rename): on failure nothing is left at path.  ORR_IOERR. */
+int vision_write_file(const char *path, const void *buf, size_t len, char **why);
+
 /* vision_encode written to path atomically (a temporary file beside it,
  * then rename): on failure nothing is left at path. */
 int vision_save(const struct vision_image *img, const struct vision_encode *enc, const char *path, char **why);
