@@ -1,6 +1,7 @@
 /* cli_vision.c - `orrery vision`: image presets, batch processing with N
  * threads, compliance checks, masks.  Subcommands are rows of one table. */
 #include "cli_vision.h"
+#include "cli_vision_compose.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,6 +33,21 @@ static const struct cli_vision_sub subs[] = {
 	  "compliance with a preset: size, format, pure border, occupancy", "preset format", vision_check_cmd },
 	{ "mask", "mask FILE --out MASK.png [--format json]", "the computed product mask as a grey PNG",
 	  "out format", vision_mask_cmd },
+	{ "ghost", "ghost FRONT --mannequin RRGGBB|MASK --out FILE [--inside FILE] [--format json]",
+	  "the garment without its mannequin, on white", "mannequin inside out format progress",
+	  cli_vision_ghost },
+	{ "lifestyle", "lifestyle PRODUCT --scene FILE --box X,Y,W,H --out FILE [--shadow S]",
+	  "the product cut out and placed in a scene", "scene box shadow out format progress",
+	  cli_vision_lifestyle },
+	{ "group", "group FILE... --out FILE [--heights CM,CM,...]",
+	  "products side by side at one scale, one shared shadow", "heights out format progress",
+	  cli_vision_group },
+	{ "poster", "poster PRODUCT --headline T --out FILE [--price T] [--cta T] [--size WxH]",
+	  "an ad poster: product, headline, price, call to action",
+	  "headline price cta size out format progress", cli_vision_poster },
+	{ "asset-set", "asset-set FILE --out DIR [--format json]",
+	  "every preset plus a zoom image of one product photo", "out format progress",
+	  cli_vision_asset_set },
 };
 
 const struct cli_command cli_vision_commands[] = {
@@ -49,7 +65,21 @@ const struct cli_command cli_vision_commands[] = {
 	  "                    pixels exactly the background colour (must be 100%), the\n"
 	  "                    product's share of the frame (target within 2%)\n"
 	  "mask FILE --out MASK.png\n"
-	  "                    the product mask the cut-out uses (255 product, 0 background)\n\n"
+	  "                    the product mask the cut-out uses (255 product, 0 background)\n"
+	  "ghost FRONT --mannequin RRGGBB|MASK --out FILE [--inside FILE]\n"
+	  "                    ghost mannequin: the mannequin (its colour, or a mask file\n"
+	  "                    light where it is) removed, the neck opening filled with the\n"
+	  "                    inside shot or the garment's colour in shade; on white\n"
+	  "lifestyle PRODUCT --scene FILE --box X,Y,W,H --out FILE [--shadow 0..1]\n"
+	  "                    the product standing in the box of the scene, shadowed and\n"
+	  "                    colour-matched to it\n"
+	  "group FILE... --out FILE [--heights CM,...]\n"
+	  "                    2 to 12 products on one ground line with one shadow, at one\n"
+	  "                    scale from their real heights (else drawn equally tall)\n"
+	  "poster PRODUCT --headline T --out FILE [--price T] [--cta T] [--size WxH]\n"
+	  "                    product, headline, price and a call-to-action button\n"
+	  "asset-set FILE --out DIR\n"
+	  "                    every preset plus the zoom image (1600-4000 px) into DIR\n\n"
 	  "  --preset NAME     a built-in preset, or a preset file (a path, or NAME.json)\n"
 	  "  --progress        a progress line on stderr (shown anyway on a terminal)\n"
 	  "Images over 100 megapixels are refused from their header, before decoding.\n"
@@ -57,7 +87,9 @@ const struct cli_command cli_vision_commands[] = {
 	  "input's (65 bad image, 66 missing); check: 0 pass, 1 fail.",
 	  DB_NONE,
 	  { { "preset", true, NULL }, { "out", true, NULL }, { "jobs", true, NULL }, { "progress", false, NULL },
-	    OPT_FORMAT_OUT, OPT_HELP },
+	    OPT_FORMAT_OUT, OPT_HELP, { "mannequin", true, NULL }, { "inside", true, NULL },
+	    { "scene", true, NULL }, { "box", true, NULL }, { "shadow", true, NULL }, { "heights", true, NULL },
+	    { "headline", true, NULL }, { "price", true, NULL }, { "cta", true, NULL }, { "size", true, NULL } },
 	  cmd_vision },
 };
 const int cli_vision_ncommands = (int)(sizeof cli_vision_commands / sizeof *cli_vision_commands);

@@ -6,11 +6,13 @@
 #include "subsys_audit.h"
 #include "subsys_manual.h"
 #include "subsys_system.h"
+#include "subsys_vision.h"
 
 static const struct subsystem *const registry[] = {
 	&subsys_manual,
 	&subsys_system,
 	&subsys_audit,
+	&subsys_vision,
 };
 
 #define NREGISTRY (sizeof registry / sizeof *registry)

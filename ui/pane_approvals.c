@@ -1,14 +1,19 @@
 /* pane_approvals.c - what the rules want a person to decide: pending
  * approvals newest first; a approves, x rejects with a note, on the row
  * or on every marked row.  A decision taken by someone else shows within
- * a second (the pane reloads each second). */
+ * a second (the pane reloads each second).  An image job under the cursor
+ * shows its before and after previews below the list, rendered on the
+ * loader thread. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "approvals.h"
 #include "clock.h"
+#include "preview.h"
 #include "store_approval.h"
+#include "subsys_vision.h"
 #include "ui.h"
+#include "vision_preview.h"
 #include "xalloc.h"
 
 #define PENDING_SHOWN 2000
@@ -20,6 +25,12 @@ static const struct tcol cols[] = {
 
 struct approvals_pane {
 	struct table t;
+	/* the previews of one approval: asked for (asked_id), then arrived */
+	int64_t asked_id, shown_id;
+	char arg[24];
+	bool vision;
+	struct vision_image *before, *after;
+	char before_note[160], after_note[160];
 };
 
 static void *create(struct console *c)
@@ -30,9 +41,19 @@ static void *create(struct console *c)
 	return p;
 }
 
+static void previews_clear(struct approvals_pane *p)
+{
+	vision_image_free(p->before);
+	vision_image_free(p->after);
+	p->before = p->after = NULL;
+	p->vision = false;
+	p->before_note[0] = p->after_note[0] = 0;
+}
+
 static void destroy(void *self)
 {
 	struct approvals_pane *p = self;
+	previews_clear(p);
 	table_free(&p->t);
 	free(p);
 }
@@ -68,6 +89,110 @@ static void load(struct console *c, void *self)
 	table_done(&p->t);
 }
 
+/* ---- previews of image jobs ------------------------------------------------ */
+
+#define PREVIEW_PX 160 /* pixels a side rendered for a preview */
+
+static json_t *preview_of(struct vision_image *img, int rc, char *why, const char *what)
+{
+	if (rc != ORR_OK) {
+		json_t *e = json_pack("{ss}", "error", why ? why : "cannot render");
+		free(why);
+		return e;
+	}
+	struct vision_image *small = NULL;
+	rc = vision_preview_image(img, PREVIEW_PX, PREVIEW_PX, &small, &why);
+	vision_image_free(img);
+	if (rc != ORR_OK)
+		return preview_of(NULL, rc, why, what);
+	json_t *j = vision_preview_to_json(small);
+	json_object_set_new(j, "what", json_string(what));
+	vision_image_free(small);
+	return j;
+}
+
+/* On the loader thread: the approval's proposed job; for an image job the
+ * input it starts from and what it would make, both shrunk. */
+static json_t *fetch(struct store *st, const struct cli_console *req, const char *arg,
+		     char **err)
+{
+	(void)req;
+	int64_t id = strtoll(arg, NULL, 10);
+	json_t *a = NULL;
+	if (approval_get(st, id, &a, err) != ORR_OK)
+		return NULL;
+	json_t *action = json_loads(ui_str(a, "action"), 0, NULL);
+	json_decref(a);
+	const char *kind = json_string_value(json_object_get(action, "kind"));
+	json_t *args = json_object_get(action, "args");
+	json_t *out = json_pack("{sIsb}", "id", (json_int_t)id, "vision",
+				kind && strncmp(kind, "vision.", 7) == 0);
+	if (json_is_true(json_object_get(out, "vision"))) {
+		char *why = NULL;
+		char *input = vision_job_input(st, kind, args, &why);
+		struct vision_image *img = NULL;
+		int rc = input ? vision_load(input, NULL, &img, &why) : ORR_DATAERR;
+		json_object_set_new(out, "before", preview_of(img, rc, why, input ? input : ""));
+		free(input);
+		img = NULL;
+		why = NULL;
+		rc = vision_job_render(st, kind, args, &img, &why);
+		json_object_set_new(out, "after", preview_of(img, rc, why, kind));
+	}
+	json_decref(action);
+	return out;
+}
+
+/* Ask for the cursor row's previews once per row. */
+static const char *fetch_arg(void *self)
+{
+	struct approvals_pane *p = self;
+	const struct trow *r = table_current(&p->t);
+	if (!r || r->id == p->asked_id)
+		return NULL;
+	p->asked_id = r->id;
+	snprintf(p->arg, sizeof p->arg, "%lld", (long long)r->id);
+	return p->arg;
+}
+
+static void take_preview(json_t *j, struct vision_image **img, char *note, size_t size)
+{
+	*img = vision_preview_from_json(j);
+	snprintf(note, size, "%s", *img ? ui_str(j, "what") : ui_str(j, "error"));
+}
+
+static void apply(struct console *c, void *self, json_t *data)
+{
+	(void)c;
+	struct approvals_pane *p = self;
+	previews_clear(p);
+	p->shown_id = ui_int(data, "id");
+	p->vision = json_is_true(json_object_get(data, "vision"));
+	if (!p->vision)
+		return;
+	take_preview(json_object_get(data, "before"), &p->before, p->before_note, sizeof p->before_note);
+	take_preview(json_object_get(data, "after"), &p->after, p->after_note, sizeof p->after_note);
+}
+
+static void draw_one(const char *title, const struct vision_image *img, const char *note, int y,
+		     int x, int h, int w)
+{
+	term_text(y, x, w, title, R_TITLE);
+	if (img)
+		preview_draw(img, y + 1, x, h - 2, w);
+	else
+		term_text(y + 1, x, w, note, R_BAD);
+	if (img)
+		term_text(y + h - 1, x, w, note, R_DIM);
+}
+
+static void draw_previews(struct approvals_pane *p, int y, int x, int h, int w)
+{
+	int half = (w - 2) / 2;
+	draw_one("before", p->before, p->before_note, y, x, h, half);
+	draw_one("after", p->after, p->after_note, y, x + half + 2, h, w - half - 2);
+}
+
 static void draw(struct console *c, void *self, int y, int x, int h, int w)
 {
 	struct approvals_pane *p = self;
@@ -80,7 +205,15 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 			  R_DIM);
 		return;
 	}
-	table_draw(&p->t, y, x, h, w, true);
+	const struct trow *r = table_current(&p->t);
+	bool previews = r && r->id == p->shown_id && p->vision && h >= 12;
+	if (!previews) {
+		table_draw(&p->t, y, x, h, w, true);
+		return;
+	}
+	int ph = h / 2 > 24 ? 24 : h / 2;
+	table_draw(&p->t, y, x, h - ph, w, true);
+	draw_previews(p, y + h - ph, x, ph, w);
 }
 
 /* Decide every target (fixed when asked); the losers of a race are told
@@ -193,4 +326,5 @@ static struct table *table(void *self)
 const struct pane_class pane_approvals = {
 	.title = "Approvals", .create = create, .destroy = destroy, .load = load,
 	.draw = draw, .op = op, .table = table, .marks = true,
+	.fetch = fetch, .apply = apply, .fetch_arg = fetch_arg,
 };
