@@ -38,11 +38,8 @@ struct vips_api {
 	__typeof__(vips_icc_transform) *icc_transform;
 	__typeof__(vips_cast) *cast;
 	__typeof__(vips_extract_band) *extract_band;
-	__typeof__(vips_premultiply) *premultiply;
-	__typeof__(vips_unpremultiply) *unpremultiply;
 	__typeof__(vips_resize) *resize;
 	__typeof__(vips_gaussblur) *gaussblur;
-	__typeof__(vips_sharpen) *sharpen;
 	__typeof__(vips_text) *text;
 	__typeof__(vips_jpegsave_buffer) *jpegsave_buffer;
 	__typeof__(vips_webpsave_buffer) *webpsave_buffer;

@@ -47,10 +47,12 @@ struct vision_image *vision_image_fill(int width, int height, const unsigned cha
 	img->width = width;
 	img->height = height;
 	img->bands = 3;
-	size_t n = (size_t)width * (size_t)height;
-	img->px = xmalloc(n > 0 ? n * 3 : 1);
-	for (size_t i = 0; i < n; i++)
-		memcpy(img->px + i * 3, rgb, 3);
+	size_t row = (size_t)width * 3, n = row * (size_t)height;
+	img->px = xmalloc(n > 0 ? n : 1);
+	for (int x = 0; x < width; x++)
+		memcpy(img->px + (size_t)x * 3, rgb, 3);
+	for (int y = 1; y < height; y++)
+		memcpy(img->px + (size_t)y * row, img->px, row);
 	return img;
 }
 
@@ -363,39 +365,69 @@ static struct vision_image *exact_size(struct vision_image *in, int width, int h
 	return out;
 }
 
+/* img resampled by libvips as plain 8-bit bands (its fast fixed-point
+ * path), to exactly width x height. */
+static int resize_raw(const struct vision_image *img, int width, int height, struct vision_image **out, char **why)
+{
+	int rc = vision_start(why);
+	if (rc != ORR_OK)
+		return rc;
+	VipsImage *v = as_vips(img), *t = NULL;
+	bool ok = v && step(&v,
+			    V->resize(v, &t, (double)width / img->width, "vscale", (double)height / img->height,
+				      "kernel", VIPS_KERNEL_LANCZOS3, NULL),
+			    &t);
+	if (ok && V->image_get_format(v) != VIPS_FORMAT_UCHAR)
+		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), &t);
+	struct vision_image *r = ok ? from_vips(v) : NULL;
+	unref(v);
+	if (!r)
+		return vips_fail(why, ORR_SOFTWARE, "resize");
+	*out = exact_size(r, width, height);
+	return ORR_OK;
+}
+
+/* RGBA with straight alpha to premultiplied (colour scaled by alpha), so
+ * that resampling does not bleed the colour of transparent pixels. */
+static struct vision_image *premultiplied(const struct vision_image *img)
+{
+	struct vision_image *p = vision_image_new(img->width, img->height, 4);
+	size_t n = (size_t)img->width * img->height;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *s = img->px + i * 4;
+		unsigned char *d = p->px + i * 4;
+		for (int c = 0; c < 3; c++)
+			d[c] = (unsigned char)((s[c] * s[3] + 127) / 255);
+		d[3] = s[3];
+	}
+	return p;
+}
+
+static void unpremultiply(struct vision_image *img)
+{
+	size_t n = (size_t)img->width * img->height;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *d = img->px + i * 4;
+		for (int c = 0; c < 3; c++) {
+			unsigned v = d[3] ? (d[c] * 255u + d[3] / 2) / d[3] : 0;
+			d[c] = (unsigned char)(v > 255 ? 255 : v);
+		}
+	}
+}
+
 int vision_resize(const struct vision_image *img, int width, int height, struct vision_image **out, char **why)
 {
 	*out = NULL;
 	if (width < 1 || height < 1 || img->width < 1 || img->height < 1)
 		return fail(why, ORR_DATAERR, xasprintf("cannot resize to %dx%d", width, height));
-	int rc = vision_start(why);
-	if (rc != ORR_OK)
-		return rc;
-	VipsImage *v = as_vips(img), *t = NULL;
-	bool alpha = img->bands == 4 || img->bands == 2;
-	bool ok = v != NULL;
-	/* premultiplied, so the colour of transparent pixels does not bleed */
-	if (ok && alpha)
-		ok = step(&v, V->premultiply(v, &t, NULL), &t);
-	t = NULL;
-	if (ok)
-		ok = step(&v, V->resize(v, &t, (double)width / img->width, "vscale", (double)height / img->height,
-					"kernel", VIPS_KERNEL_LANCZOS3, NULL),
-			  &t);
-	t = NULL;
-	if (ok && alpha)
-		ok = step(&v, V->unpremultiply(v, &t, NULL), &t);
-	t = NULL;
-	if (ok && V->image_get_format(v) != VIPS_FORMAT_UCHAR)
-		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), &t);
-	struct vision_image *r = ok ? from_vips(v) : NULL;
-	if (!r) {
-		unref(v);
-		return vips_fail(why, ORR_SOFTWARE, "resize");
-	}
-	unref(v);
-	*out = exact_size(r, width, height);
-	return ORR_OK;
+	if (img->bands != 4)
+		return resize_raw(img, width, height, out, why);
+	struct vision_image *pre = premultiplied(img);
+	int rc = resize_raw(pre, width, height, out, why);
+	vision_image_free(pre);
+	if (rc == ORR_OK)
+		unpremultiply(*out);
+	return rc;
 }
 
 /* a * x + (255 - a) * y, / 255, rounded */
@@ -443,17 +475,47 @@ void vision_over(struct vision_image *canvas, const struct vision_image *rgba, i
 	}
 }
 
+/* A premultiplied RGBA image over canvas at (x, y): C = P + (1 - a) C. */
+static void over_premultiplied(struct vision_image *canvas, const struct vision_image *pre, int x, int y)
+{
+	for (int j = 0; j < pre->height; j++) {
+		if (y + j < 0 || y + j >= canvas->height)
+			continue;
+		for (int i = 0; i < pre->width; i++) {
+			if (x + i < 0 || x + i >= canvas->width)
+				continue;
+			const unsigned char *s = pre->px + ((size_t)j * pre->width + i) * 4;
+			unsigned char *d = canvas->px + ((size_t)(y + j) * canvas->width + x + i) * canvas->bands;
+			unsigned a = s[3];
+			if (a == 0)
+				continue;
+			for (int c = 0; c < 3; c++) {
+				/* Lanczos can ring a colour above its alpha */
+				unsigned p = s[c] > a ? a : s[c];
+				unsigned v = p + ((255 - a) * d[c] + 127) / 255;
+				d[c] = (unsigned char)(v > 255 ? 255 : v);
+			}
+			if (canvas->bands == 4)
+				d[3] = (unsigned char)(a + ((255 - a) * d[3] + 127) / 255);
+		}
+	}
+}
+
 int vision_place(struct vision_image *canvas, const struct vision_image *rgba, struct vision_box box, char **why)
 {
 	if (box.width == rgba->width && box.height == rgba->height) {
 		vision_over(canvas, rgba, box.x, box.y);
 		return ORR_OK;
 	}
-	struct vision_image *scaled = NULL;
-	int rc = vision_resize(rgba, box.width, box.height, &scaled, why);
+	if (box.width < 1 || box.height < 1 || rgba->bands != 4)
+		return fail(why, ORR_SOFTWARE,
+			    xasprintf("cannot place a %d-band image into %dx%d", rgba->bands, box.width, box.height));
+	struct vision_image *pre = premultiplied(rgba), *scaled = NULL;
+	int rc = resize_raw(pre, box.width, box.height, &scaled, why);
+	vision_image_free(pre);
 	if (rc != ORR_OK)
 		return rc;
-	vision_over(canvas, scaled, box.x, box.y);
+	over_premultiplied(canvas, scaled, box.x, box.y);
 	vision_image_free(scaled);
 	return ORR_OK;
 }
@@ -522,42 +584,86 @@ int vision_shadow(const struct vision_image *rgba, double strength, struct visio
 	return ORR_OK;
 }
 
-/* The RGB bands of img (a copy; img itself when it is RGB). */
-static struct vision_image *rgb_of(const struct vision_image *img)
+/* The box of the pixels to sharpen: keep's non-zero pixels, or all. */
+static struct vision_box sharpen_box(const struct vision_image *img, const struct vision_image *keep)
 {
-	struct vision_image *rgb = vision_image_new(img->width, img->height, 3);
-	size_t n = (size_t)img->width * img->height;
-	for (size_t i = 0; i < n; i++)
-		memcpy(rgb->px + i * 3, img->px + i * img->bands, 3);
-	return rgb;
+	struct vision_box all = { 0, 0, img->width, img->height };
+	if (!keep)
+		return all;
+	int x0 = img->width, y0 = img->height, x1 = -1, y1 = -1;
+	for (int y = 0; y < keep->height; y++) {
+		const unsigned char *row = keep->px + (size_t)y * keep->width * keep->bands;
+		for (int x = 0; x < keep->width; x++)
+			if (row[(size_t)x * keep->bands]) {
+				x0 = x < x0 ? x : x0;
+				x1 = x > x1 ? x : x1;
+				y0 = y < y0 ? y : y0;
+				y1 = y;
+			}
+	}
+	struct vision_box b = { x0, y0, x1 - x0 + 1, y1 - y0 + 1 };
+	return x1 < 0 ? (struct vision_box){ 0, 0, 0, 0 } : b;
+}
+
+/* Luma (BT.601, 8.8 fixed point) of the box, and its [1 2 1] x [1 2 1]
+ * blur: a Gaussian of sigma ~0.85 px, the scale of detail a downsampled
+ * product photo loses. */
+static void luma_and_blur(const struct vision_image *img, struct vision_box b, unsigned short *y, unsigned short *blur)
+{
+	int w = b.width, h = b.height;
+	for (int j = 0; j < h; j++) {
+		const unsigned char *p = img->px + ((size_t)(b.y + j) * img->width + b.x) * img->bands;
+		for (int i = 0; i < w; i++, p += img->bands)
+			y[(size_t)j * w + i] = (unsigned short)(77 * p[0] + 150 * p[1] + 29 * p[2]);
+	}
+	unsigned *row = xmalloc((size_t)w * h * sizeof *row);
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < w; i++) {
+			const unsigned short *r = y + (size_t)j * w;
+			int l = i > 0 ? i - 1 : i, rr = i < w - 1 ? i + 1 : i;
+			row[(size_t)j * w + i] = r[l] + 2u * r[i] + r[rr];
+		}
+	for (int j = 0; j < h; j++) {
+		const unsigned *up = row + (size_t)(j > 0 ? j - 1 : j) * w, *mid = row + (size_t)j * w,
+			       *dn = row + (size_t)(j < h - 1 ? j + 1 : j) * w;
+		for (int i = 0; i < w; i++)
+			blur[(size_t)j * w + i] = (unsigned short)((up[i] + 2 * mid[i] + dn[i] + 8) / 16);
+	}
+	free(row);
 }
 
 int vision_sharpen(struct vision_image *img, double amount, const struct vision_image *keep, char **why)
 {
+	(void)why;
 	if (amount <= 0 || img->bands < 3)
 		return ORR_OK;
-	int rc = vision_start(why);
-	if (rc != ORR_OK)
-		return rc;
-	struct vision_image *rgb = img->bands == 3 ? NULL : rgb_of(img);
-	VipsImage *v = as_vips(rgb ? rgb : img), *t = NULL;
-	/* m2: the slope for edges; sigma for product photos at output size */
-	bool ok = v && step(&v, V->sharpen(v, &t, "sigma", 1.0, "m2", amount * 3, NULL), &t);
-	t = NULL;
-	if (ok && V->image_get_format(v) != VIPS_FORMAT_UCHAR)
-		ok = step(&v, V->cast(v, &t, VIPS_FORMAT_UCHAR, NULL), &t);
-	struct vision_image *r = ok ? from_vips(v) : NULL;
-	unref(v);
-	vision_image_free(rgb);
-	if (!r || r->bands != 3 || r->width != img->width || r->height != img->height) {
-		vision_image_free(r);
-		return vips_fail(why, ORR_SOFTWARE, "sharpen");
-	}
-	size_t n = (size_t)img->width * img->height;
-	for (size_t i = 0; i < n; i++)
-		if (!keep || keep->px[i * keep->bands])
-			memcpy(img->px + i * img->bands, r->px + i * 3, 3);
-	vision_image_free(r);
+	struct vision_box b = sharpen_box(img, keep);
+	if (b.width < 3 || b.height < 3)
+		return ORR_OK;
+	size_t n = (size_t)b.width * b.height;
+	unsigned short *y = xmalloc(n * sizeof *y), *blur = xmalloc(n * sizeof *blur);
+	luma_and_blur(img, b, y, blur);
+	/* unsharp mask on lightness only (no colour fringes); differences under
+	 * ~1.5 levels are noise and JPEG grain, left alone */
+	int gain = (int)lround(amount * 256);
+	for (int j = 0; j < b.height; j++)
+		for (int i = 0; i < b.width; i++) {
+			size_t k = (size_t)j * b.width + i;
+			size_t at = (size_t)(b.y + j) * img->width + b.x + i;
+			if (keep && !keep->px[at * keep->bands])
+				continue;
+			int d = (int)y[k] - (int)blur[k]; /* 8.8 fixed point */
+			if (d > -384 && d < 384)
+				continue;
+			int add = (d * gain) / 65536;
+			unsigned char *p = img->px + at * img->bands;
+			for (int c = 0; c < 3; c++) {
+				int v = p[c] + add;
+				p[c] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	free(y);
+	free(blur);
 	return ORR_OK;
 }
 

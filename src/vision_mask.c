@@ -415,31 +415,46 @@ static void open_holes(unsigned char *state, const unsigned char *q, int w, int 
 			state[i] = PRODUCT;
 }
 
-/* Binary erosion or dilation with a (2r+1) square, separable; at the frame
- * the window is clipped, so a product touching it does not erode from it. */
+/* Binary erosion or dilation with a (2r+1) square, separable, in running
+ * counts (rows along each row, columns with one counter per column, so
+ * both passes read memory in order).  At the frame the window is clipped:
+ * a product touching the frame does not erode from it. */
 static void morph(unsigned char *m, int w, int h, int r, bool dilate)
 {
-	int len = w > h ? w : h;
-	int *sum = xmalloc(((size_t)len + 1) * sizeof *sum);
-	unsigned char *line = xmalloc((size_t)len);
-	for (int pass = 0; pass < 2; pass++) {
-		int outer = pass == 0 ? h : w, inner = pass == 0 ? w : h;
-		size_t stride = pass == 0 ? 1 : (size_t)w, next = pass == 0 ? (size_t)w : 1;
-		for (int o = 0; o < outer; o++) {
-			unsigned char *p = m + (size_t)o * next;
-			sum[0] = 0;
-			for (int i = 0; i < inner; i++)
-				sum[i + 1] = sum[i] + (p[(size_t)i * stride] != 0);
-			for (int i = 0; i < inner; i++) {
-				int a = i - r < 0 ? 0 : i - r, b = i + r >= inner ? inner - 1 : i + r;
-				int c = sum[b + 1] - sum[a];
-				line[i] = dilate ? c > 0 : c == b - a + 1;
-			}
-			for (int i = 0; i < inner; i++)
-				p[(size_t)i * stride] = line[i];
+	size_t n = (size_t)w * h;
+	int *sum = xmalloc(((size_t)w + 1) * sizeof *sum);
+	unsigned char *t = xmalloc(n);
+	for (int y = 0; y < h; y++) {
+		const unsigned char *p = m + (size_t)y * w;
+		unsigned char *o = t + (size_t)y * w;
+		sum[0] = 0;
+		for (int x = 0; x < w; x++)
+			sum[x + 1] = sum[x] + (p[x] != 0);
+		for (int x = 0; x < w; x++) {
+			int a = x - r < 0 ? 0 : x - r, b = x + r >= w ? w - 1 : x + r;
+			int c = sum[b + 1] - sum[a];
+			o[x] = dilate ? c > 0 : c == b - a + 1;
 		}
 	}
-	free(line);
+	/* columns: count[x] is the number of set pixels of rows [y-r, y+r] */
+	int *count = xcalloc((size_t)w, sizeof *count);
+	for (int y = 0; y < r && y < h; y++)
+		for (int x = 0; x < w; x++)
+			count[x] += t[(size_t)y * w + x];
+	for (int y = 0; y < h; y++) {
+		if (y + r < h)
+			for (int x = 0; x < w; x++)
+				count[x] += t[(size_t)(y + r) * w + x];
+		if (y - r - 1 >= 0)
+			for (int x = 0; x < w; x++)
+				count[x] -= t[(size_t)(y - r - 1) * w + x];
+		int a = y - r < 0 ? 0 : y - r, b = y + r >= h ? h - 1 : y + r, full = b - a + 1;
+		unsigned char *o = m + (size_t)y * w;
+		for (int x = 0; x < w; x++)
+			o[x] = dilate ? count[x] > 0 : count[x] == full;
+	}
+	free(count);
+	free(t);
 	free(sum);
 }
 
@@ -553,13 +568,16 @@ static struct vision_image *colour_mask(const struct vision_image *img, const st
 	unsigned char *state = mask->px;
 	memset(state, PRODUCT, n);
 	grow_background(state, q, w, h, limit);
-	open_holes(state, q, w, h, limit, o->keep_holes);
-	/* clean-up: specks off (open), cracks closed (close) */
+	/* clean-up: specks off (open), cracks closed (close), then specks left
+	 * in the background; before the holes are opened, so that a small
+	 * detail inside one (the dot of an i on a white label) is not taken
+	 * for a speck */
 	morph(state, w, h, 1, false);
 	morph(state, w, h, 1, true);
 	morph(state, w, h, 2, true);
 	morph(state, w, h, 2, false);
 	drop_specks(state, w, h, n / 2000 + 16);
+	open_holes(state, q, w, h, limit, o->keep_holes);
 	if (o->feather >= 0) {
 		unsigned lo = limit / 2, hi = (unsigned)fmin(255, limit * 1.5);
 		feather_edge(state, q, w, h, o->feather > 0 ? o->feather : 1, lo, hi);
