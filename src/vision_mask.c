@@ -7,6 +7,7 @@
  * byte maps, so memory is about two bytes per pixel beyond the image. */
 #include "vision_mask.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -227,6 +228,7 @@ static void fit_robust(struct sample *s, size_t n, double keep, struct vision_bg
 	}
 	residuals(s, n, m);
 	m->noise = quantile(s, n, keep / 2);
+	m->spread = quantile(s, n, keep * 0.9);
 	float reach = (float)fmax(3 * m->noise, 2.5);
 	fit_surface(s, n, reach, m);
 	residuals(s, n, m);
@@ -299,48 +301,131 @@ bool vision_bg_fit(const struct vision_image *img, struct vision_bgmodel *m)
 
 /* ---- maps ------------------------------------------------------------------- */
 
-/* The distance of every pixel to the background model, in Q_SCALE steps. */
-static unsigned char *distance_map(const struct vision_image *img, const struct vision_bgmodel *m)
+/* A pixel that is the background darkened, its colour kept: a cast
+ * shadow, which scales every channel alike (or a dark neutral product: the
+ * component test tells them apart). */
+static inline bool shadow_like(const unsigned char *p, const double bg[3])
+{
+	double lo = 2, hi = 0;
+	for (int c = 0; c < 3; c++) {
+		double r = (p[c] + 1.0) / (bg[c] + 1.0);
+		lo = r < lo ? r : lo;
+		hi = r > hi ? r : hi;
+	}
+	return hi < 0.97 && lo > 0.25 && hi - lo < 0.05 + 0.1 * (1 - hi);
+}
+
+/* The maps the mask is made of, one byte per pixel each. */
+struct maps {
+	int w, h;
+	unsigned char *q;     /* distance to the background, Q_SCALE steps */
+	unsigned char *shade; /* 1: shadow_like */
+	unsigned char *state; /* BG, PRODUCT, ... */
+};
+
+/* The distance of every pixel to the background model, and its shade. */
+static void distance_map(const struct vision_image *img, const struct vision_bgmodel *m, struct maps *mp)
 {
 	int w = img->width, h = img->height;
-	unsigned char *q = xmalloc((size_t)w * h);
+	mp->q = xmalloc((size_t)w * h);
+	mp->shade = xmalloc((size_t)w * h);
 	for (int y = 0; y < h; y++) {
 		double v = 2.0 * y / (h - 1) - 1;
-		/* along a row the surface is A + B u + C u^2 */
-		double A[3], B[3], C[3];
-		for (int c = 0; c < 3; c++) {
-			const double *k = m->lab[c];
+		/* along a row the surfaces are A + B u + C u^2 (Lab, then RGB) */
+		double A[6], B[6], C[6];
+		for (int c = 0; c < 6; c++) {
+			const double *k = c < 3 ? m->lab[c] : m->rgb[c - 3];
 			A[c] = k[0] + k[2] * v + k[5] * v * v;
 			B[c] = k[1] + k[4] * v;
 			C[c] = k[3];
 		}
 		const unsigned char *p = img->px + (size_t)y * w * img->bands;
-		unsigned char *out = q + (size_t)y * w;
+		unsigned char *out = mp->q + (size_t)y * w, *sh = mp->shade + (size_t)y * w;
 		for (int x = 0; x < w; x++, p += img->bands) {
 			double u = 2.0 * x / (w - 1) - 1;
 			float bg[3], lab[3];
-			for (int c = 0; c < 3; c++)
+			double rgb[3];
+			for (int c = 0; c < 3; c++) {
 				bg[c] = (float)(A[c] + u * (B[c] + u * C[c]));
+				rgb[c] = A[c + 3] + u * (B[c + 3] + u * C[c + 3]);
+			}
 			lab_of(p, lab);
 			float d = lab_dist(lab, bg) * (float)Q_SCALE + 0.5f;
 			out[x] = d >= 255 ? 255 : (unsigned char)d;
+			sh[x] = shadow_like(p, rgb);
 		}
 	}
-	return q;
+}
+
+/* A 3x3 box blur of the colour bands: the distance is measured on it, so
+ * that sensor noise and paper grain average out before the threshold. */
+static struct vision_image *smoothed(const struct vision_image *img)
+{
+	int w = img->width, h = img->height, bands = img->bands;
+	struct vision_image *out = vision_image_new(w, h, 3);
+	unsigned short *row = xmalloc((size_t)w * 3 * 3 * sizeof *row); /* three rows of horizontal sums */
+	for (int y = -1; y <= h; y++) {
+		if (y + 1 < h) {
+			int yy = y + 1;
+			unsigned short *r = row + (size_t)(yy % 3) * w * 3;
+			const unsigned char *p = img->px + (size_t)yy * w * bands;
+			for (int x = 0; x < w; x++)
+				for (int c = 0; c < 3; c++) {
+					int l = x > 0 ? x - 1 : x, rr = x < w - 1 ? x + 1 : x;
+					r[x * 3 + c] = (unsigned short)(p[l * bands + c] + p[x * bands + c] +
+									p[rr * bands + c]);
+				}
+		}
+		if (y < 0 || y >= h)
+			continue;
+		const unsigned short *up = row + (size_t)((y > 0 ? y - 1 : y) % 3) * w * 3,
+				     *mid = row + (size_t)(y % 3) * w * 3,
+				     *dn = row + (size_t)((y < h - 1 ? y + 1 : y) % 3) * w * 3;
+		unsigned char *o = out->px + (size_t)y * w * 3;
+		for (int i = 0; i < w * 3; i++)
+			o[i] = (unsigned char)((up[i] + mid[i] + dn[i] + 4) / 9);
+	}
+	free(row);
+	return out;
 }
 
 /* Scanline flood fill: every pixel 4-connected to (x, y) whose state is
- * `from` and whose distance is under `limit` becomes `to`.  Returns the
- * area; *sum gets the sum of their distances. */
+ * `from` and whose distance is under `limit` becomes `to`.  r (may be
+ * NULL) gets the region's area, box, sum of distances and shadow count. */
 struct span {
 	int x, y;
 };
 
-static size_t fill(unsigned char *state, const unsigned char *q, int w, int h, int x, int y, unsigned char from,
-		   unsigned char to, unsigned limit, unsigned long long *sum)
+struct region {
+	size_t area, shaded;
+	unsigned long long sum;
+	int x0, y0, x1, y1;
+	int seed_x, seed_y;
+};
+
+static void region_add(struct region *r, const struct maps *mp, size_t row, int y, int x0, int x1)
 {
-	size_t cap = 256, n = 0, area = 0;
+	r->area += (size_t)(x1 - x0 + 1);
+	for (int i = x0; i <= x1; i++) {
+		r->sum += mp->q[row + i];
+		r->shaded += mp->shade ? mp->shade[row + i] : 0;
+	}
+	r->x0 = x0 < r->x0 ? x0 : r->x0;
+	r->x1 = x1 > r->x1 ? x1 : r->x1;
+	r->y0 = y < r->y0 ? y : r->y0;
+	r->y1 = y > r->y1 ? y : r->y1;
+}
+
+static void fill(struct maps *mp, int x, int y, unsigned char from, unsigned char to, unsigned limit,
+		 struct region *r)
+{
+	int w = mp->w, h = mp->h;
+	unsigned char *state = mp->state;
+	const unsigned char *q = mp->q;
+	size_t cap = 256, n = 0;
 	struct span *stack = xmalloc(cap * sizeof *stack);
+	if (r)
+		*r = (struct region){ .x0 = w, .y0 = h, .x1 = -1, .y1 = -1, .seed_x = x, .seed_y = y };
 	stack[n++] = (struct span){ x, y };
 #define PASS(i) (state[i] == from && q[i] < limit)
 	while (n > 0) {
@@ -353,12 +438,9 @@ static size_t fill(unsigned char *state, const unsigned char *q, int w, int h, i
 			x0--;
 		while (x1 < w - 1 && PASS(row + x1 + 1))
 			x1++;
-		for (int i = x0; i <= x1; i++) {
-			state[row + i] = to;
-			if (sum)
-				*sum += q[row + i];
-		}
-		area += (size_t)(x1 - x0 + 1);
+		if (r)
+			region_add(r, mp, row, s.y, x0, x1);
+		memset(state + row + x0, to, (size_t)(x1 - x0 + 1));
 		for (int dy = -1; dy <= 1; dy += 2) {
 			int ny = s.y + dy;
 			if (ny < 0 || ny >= h)
@@ -377,42 +459,41 @@ static size_t fill(unsigned char *state, const unsigned char *q, int w, int h, i
 	}
 #undef PASS
 	free(stack);
-	return area;
 }
 
 enum { BG = 0, PRODUCT = 1, HOLE = 2, KEPT = 3 };
 
 /* Background: everything under the tolerance reachable from the border. */
-static void grow_background(unsigned char *state, const unsigned char *q, int w, int h, unsigned limit)
+static void grow_background(struct maps *mp, unsigned limit)
 {
-	for (int x = 0; x < w; x++) {
-		fill(state, q, w, h, x, 0, PRODUCT, BG, limit, NULL);
-		fill(state, q, w, h, x, h - 1, PRODUCT, BG, limit, NULL);
+	for (int x = 0; x < mp->w; x++) {
+		fill(mp, x, 0, PRODUCT, BG, limit, NULL);
+		fill(mp, x, mp->h - 1, PRODUCT, BG, limit, NULL);
 	}
-	for (int y = 0; y < h; y++) {
-		fill(state, q, w, h, 0, y, PRODUCT, BG, limit, NULL);
-		fill(state, q, w, h, w - 1, y, PRODUCT, BG, limit, NULL);
+	for (int y = 0; y < mp->h; y++) {
+		fill(mp, 0, y, PRODUCT, BG, limit, NULL);
+		fill(mp, mp->w - 1, y, PRODUCT, BG, limit, NULL);
 	}
 }
 
 /* Enclosed regions of background colour (a bag's handle, the gap between
  * legs) are background when they are large enough and close to it; small
  * or doubtful ones stay product (a white print on a white shirt). */
-static void open_holes(unsigned char *state, const unsigned char *q, int w, int h, unsigned limit, bool keep)
+static void open_holes(struct maps *mp, unsigned limit, bool keep)
 {
-	size_t n = (size_t)w * h, min_area = n / 4000 + 16;
+	size_t n = (size_t)mp->w * mp->h, min_area = n / 4000 + 16;
 	for (size_t i = 0; i < n; i++) {
-		if (state[i] != PRODUCT || q[i] >= limit)
+		if (mp->state[i] != PRODUCT || mp->q[i] >= limit)
 			continue;
-		int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
-		unsigned long long sum = 0;
-		size_t area = fill(state, q, w, h, x, y, PRODUCT, HOLE, limit, &sum);
-		bool hole = !keep && area >= min_area && (double)sum / (double)area < limit * 0.5;
-		fill(state, q, w, h, x, y, HOLE, hole ? BG : KEPT, limit, NULL);
+		int x = (int)(i % (size_t)mp->w), y = (int)(i / (size_t)mp->w);
+		struct region r;
+		fill(mp, x, y, PRODUCT, HOLE, limit, &r);
+		bool hole = !keep && r.area >= min_area && (double)r.sum / (double)r.area < limit * 0.5;
+		fill(mp, x, y, HOLE, hole ? BG : KEPT, limit, NULL);
 	}
 	for (size_t i = 0; i < n; i++)
-		if (state[i] == KEPT)
-			state[i] = PRODUCT;
+		if (mp->state[i] == KEPT)
+			mp->state[i] = PRODUCT;
 }
 
 /* Binary erosion or dilation with a (2r+1) square, separable, in running
@@ -458,23 +539,64 @@ static void morph(unsigned char *m, int w, int h, int r, bool dilate)
 	free(sum);
 }
 
-/* Product specks smaller than min_area (noise, dust on the backdrop) go. */
-static void drop_specks(unsigned char *m, int w, int h, size_t min_area)
+/* Whether part k lies beneath the other parts (below the middle of their
+ * box, within its width), which are at least half its size. */
+static bool beneath_the_rest(const struct region *parts, size_t count, size_t k, size_t min_area)
 {
-	size_t n = (size_t)w * h;
-	/* fill() walks pixels under a distance limit: give every pixel 0 */
-	unsigned char *q = xcalloc(n, 1);
-	for (size_t i = 0; i < n; i++) {
-		if (m[i] != 1)
+	struct region u = { .x0 = INT_MAX, .y0 = INT_MAX, .x1 = -1, .y1 = -1 };
+	for (size_t j = 0; j < count; j++) {
+		const struct region *r = &parts[j];
+		if (j == k || r->area < min_area)
 			continue;
-		int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
-		size_t area = fill(m, q, w, h, x, y, 1, 2, 1, NULL);
-		if (area < min_area)
-			fill(m, q, w, h, x, y, 2, 0, 1, NULL);
+		u.area += r->area;
+		u.x0 = r->x0 < u.x0 ? r->x0 : u.x0;
+		u.x1 = r->x1 > u.x1 ? r->x1 : u.x1;
+		u.y0 = r->y0 < u.y0 ? r->y0 : u.y0;
+		u.y1 = r->y1 > u.y1 ? r->y1 : u.y1;
+	}
+	const struct region *s = &parts[k];
+	return u.x1 >= 0 && u.area >= s->area / 2 && s->y0 > (u.y0 + u.y1) / 2 && s->x1 >= u.x0 && s->x0 <= u.x1;
+}
+
+/* A part touching the frame and only just over the tolerance is the
+ * backdrop's own unevenness (a mottled paper, a fold), not a product
+ * cropped by the frame, which stands out from it. */
+static bool frame_unevenness(const struct maps *mp, const struct region *r, unsigned limit)
+{
+	bool frame = r->x0 == 0 || r->y0 == 0 || r->x1 == mp->w - 1 || r->y1 == mp->h - 1;
+	return frame && (double)r->sum / (double)r->area < 1.6 * limit;
+}
+
+/* The product's connected parts, judged one by one: specks smaller than
+ * min_area (dust, noise) are background, and so is a part that is mostly
+ * shadow-coloured and lies beneath the rest of the product (below its
+ * middle, within its width): the product's cast shadow on the floor.  A
+ * dark grey product on its own stays. */
+static void judge_components(struct maps *mp, size_t min_area, unsigned limit)
+{
+	size_t n = (size_t)mp->w * mp->h, count = 0, cap = 16;
+	struct region *parts = xmalloc(cap * sizeof *parts);
+	/* distances do not limit this walk: a limit of 256 passes every pixel */
+	for (size_t i = 0; i < n; i++) {
+		if (mp->state[i] != PRODUCT)
+			continue;
+		if (count == cap) {
+			cap *= 2;
+			parts = xrealloc(parts, cap * sizeof *parts);
+		}
+		fill(mp, (int)(i % (size_t)mp->w), (int)(i / (size_t)mp->w), PRODUCT, HOLE, 256, &parts[count++]);
+	}
+	for (size_t k = 0; k < count; k++) {
+		const struct region *r = &parts[k];
+		bool drop = r->area < min_area || frame_unevenness(mp, r, limit);
+		if (!drop && r->shaded * 10 >= r->area * 8)
+			drop = beneath_the_rest(parts, count, k, min_area);
+		if (drop)
+			fill(mp, r->seed_x, r->seed_y, HOLE, BG, 256, NULL);
 	}
 	for (size_t i = 0; i < n; i++)
-		m[i] = m[i] == 2;
-	free(q);
+		mp->state[i] = mp->state[i] == HOLE;
+	free(parts);
 }
 
 /* The soft edge: within `feather` pixels of the boundary, alpha follows
@@ -555,37 +677,41 @@ static struct vision_image *alpha_mask(const struct vision_image *img)
 	return mask;
 }
 
-/* The mask computed from colour, given the fitted model. */
+/* The mask computed from colour (of the smoothed image), given the
+ * fitted model. */
 static struct vision_image *colour_mask(const struct vision_image *img, const struct vision_bgmodel *m,
 					const struct vision_mask_opts *o)
 {
 	int w = img->width, h = img->height;
 	size_t n = (size_t)w * h;
-	double tol = o->tolerance > 0 ? o->tolerance : fmax(5.0, 3.0 * m->noise);
+	/* over the noise, and over the backdrop's own unevenness (a paper's
+	 * mottle the smooth model does not follow) */
+	double tol = o->tolerance > 0 ? o->tolerance : fmax(4.0, fmax(3.0 * m->noise, 1.3 * m->spread));
 	unsigned limit = (unsigned)fmin(254, tol * Q_SCALE);
-	unsigned char *q = distance_map(img, m);
+	struct maps mp = { .w = w, .h = h };
+	distance_map(img, m, &mp);
 	struct vision_image *mask = vision_image_new(w, h, 1);
-	unsigned char *state = mask->px;
-	memset(state, PRODUCT, n);
-	grow_background(state, q, w, h, limit);
-	/* clean-up: specks off (open), cracks closed (close), then specks left
-	 * in the background; before the holes are opened, so that a small
-	 * detail inside one (the dot of an i on a white label) is not taken
-	 * for a speck */
-	morph(state, w, h, 1, false);
-	morph(state, w, h, 1, true);
-	morph(state, w, h, 2, true);
-	morph(state, w, h, 2, false);
-	drop_specks(state, w, h, n / 2000 + 16);
-	open_holes(state, q, w, h, limit, o->keep_holes);
+	mp.state = mask->px;
+	memset(mp.state, PRODUCT, n);
+	grow_background(&mp, limit);
+	/* clean-up: specks off (open), cracks closed (close), then the parts
+	 * judged; before the holes are opened, so that a small detail inside
+	 * one (the dot of an i on a white label) is not taken for a speck */
+	morph(mp.state, w, h, 1, false);
+	morph(mp.state, w, h, 1, true);
+	morph(mp.state, w, h, 2, true);
+	morph(mp.state, w, h, 2, false);
+	judge_components(&mp, n / 2000 + 16, limit);
+	open_holes(&mp, limit, o->keep_holes);
 	if (o->feather >= 0) {
 		unsigned lo = limit / 2, hi = (unsigned)fmin(255, limit * 1.5);
-		feather_edge(state, q, w, h, o->feather > 0 ? o->feather : 1, lo, hi);
+		feather_edge(mp.state, mp.q, w, h, o->feather > 0 ? o->feather : 1, lo, hi);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			state[i] = state[i] ? 255 : 0;
+			mp.state[i] = mp.state[i] ? 255 : 0;
 	}
-	free(q);
+	free(mp.q);
+	free(mp.shade);
 	return mask;
 }
 
@@ -609,9 +735,12 @@ static int mask_with_model(const struct vision_image *img, const struct vision_m
 		mask = alpha_mask(img);
 		info->from_alpha = true;
 		info->background[0] = info->background[1] = info->background[2] = 255;
-	} else if (vision_bg_fit(img, m)) {
+	} else if (img->width >= 8 && img->height >= 8) {
+		struct vision_image *sm = smoothed(img);
+		vision_bg_fit(sm, m);
 		describe(m, info);
-		mask = colour_mask(img, m, o);
+		mask = colour_mask(sm, m, o);
+		vision_image_free(sm);
 	} else {
 		/* too small to have a border: all product */
 		mask = vision_image_new(img->width, img->height, 1);

@@ -16,6 +16,7 @@ struct vision_bgmodel {
 	double lab[3][6];  /* L, a, b: c0 + c1 u + c2 v + c3 u^2 + c4 uv + c5 v^2, u, v in [-1, 1] */
 	double rgb[3][6];  /* the same surface in sRGB 0..255 (for de-spill and white balance) */
 	double noise;      /* median distance of the border's background pixels to the model */
+	double spread;     /* the 90th percentile of that distance */
 	double support;    /* share of the border the model explains (0..1) */
 };
 
