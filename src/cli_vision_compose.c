@@ -144,7 +144,7 @@ int cli_vision_lifestyle(struct cli *cli)
 	struct compose_lifestyle l = { .product = product, .scene = cli_args_get(&cli->args, "scene") };
 	if (!l.scene)
 		return cli_fail(cli, ORR_USAGE, xstrdup("vision lifestyle: --scene FILE is required"));
-	if (!box || !compose_parse_box(box, &l.box))
+	if (!box || !compose_parse_scene_box(box, &l))
 		return cli_fail(cli, ORR_USAGE,
 				xasprintf("vision lifestyle: --box \"%s\" is not x,y,width,height in pixels",
 					  box ? box : ""));

@@ -25,15 +25,25 @@
 #include "subsys_manual.h"
 #include "vision.h"
 #include "vision_compose.h"
+#include "vision_check.h"
 #include "vision_preset.h"
 #include "xalloc.h"
 
+/* Not an error: the product has no local image to work from (only URLs,
+ * or none), so a job triggered for every new product finishes without
+ * output instead of dying; its result says why. */
+#define RC_SKIP 1
+
 /* ---- paths -------------------------------------------------------------- */
 
+/* The database's directory, absolute: produced assets' uris are paths
+ * that stay valid from any working directory. */
 static char *db_dir(struct store *st)
 {
 	char *copy = xstrdup(store_path(st));
-	char *dir = xstrdup(dirname(copy));
+	char *dir = realpath(dirname(copy), NULL);
+	if (!dir) /* vanished under us: the relative form still names it */
+		dir = xstrdup(dirname(copy));
 	free(copy);
 	return dir;
 }
@@ -204,7 +214,7 @@ static int vjob_list_file(struct vjob *j, const char *path, const char *label, i
 	json_t *ids = product_ids ? json_deep_copy(product_ids)
 				  : json_pack("[I]", (json_int_t)j->product_id);
 	json_array_append_new(j->assets,
-		json_pack("{sossssI sisisIss}", "product_ids", ids, "preset", label, "uri", path,
+		json_pack("{sosssssIsisisIss}", "product_ids", ids, "preset", label, "uri", path,
 			  "job_id", (json_int_t)j->ctx->id, "width", width, "height", height,
 			  "bytes", (json_int_t)bytes, "checksum", sum));
 	job_log(j->ctx, "wrote %s (%dx%d, %lld bytes)", path, width, height, (long long)bytes);
@@ -232,6 +242,13 @@ static enum job_status vjob_done(struct vjob *j)
 
 static enum job_status vjob_fail(struct vjob *j, int rc, char *why)
 {
+	if (rc == RC_SKIP) {
+		job_log(j->ctx, "nothing to do: %s", why);
+		j->ctx->result = json_pack("{sss[]}", "skipped", why, "assets");
+		free(why);
+		vjob_free(j);
+		return JOB_DONE;
+	}
 	vjob_free(j);
 	return fail_rc(j->ctx, rc, why);
 }
@@ -276,6 +293,18 @@ static char *product_image(struct store *st, int64_t product_id, bool inside, ch
 	return path;
 }
 
+/* The product's main local image: ORR_OK with *path, RC_SKIP when it has
+ * none, or an error. */
+static int main_image(struct store *st, int64_t product_id, char **path, char **why)
+{
+	*path = product_image(st, product_id, false, why);
+	if (*path)
+		return ORR_OK;
+	return *why && (strstr(*why, "no local source image") || strstr(*why, "no source image"))
+		       ? RC_SKIP
+		       : ORR_SOFTWARE;
+}
+
 char *vision_job_input(struct store *st, const char *kind, const json_t *args, char **err)
 {
 	static const char *const named[] = { "path", "front", "product_path" };
@@ -304,13 +333,15 @@ struct job_in {
 	const json_t *product;
 };
 
-/* args.<name> (resolved), else the product's image. */
-static char *in_path(const struct job_in *in, const char *name, char **why)
+/* args.<name> (resolved), else the product's main image. */
+static int in_path(const struct job_in *in, const char *name, char **path, char **why)
 {
 	const char *given = arg_str(in->args, name);
-	if (given)
-		return resolve(in->st, given);
-	return product_image(in->st, in->product_id, false, why);
+	if (given) {
+		*path = resolve(in->st, given);
+		return ORR_OK;
+	}
+	return main_image(in->st, in->product_id, path, why);
 }
 
 static char *in_optional(const struct job_in *in, const char *name)
@@ -327,9 +358,10 @@ static int ghost_render(const struct job_in *in, struct vision_image **out, char
 		*why = xasprintf("args.key \"%s\" is not a colour RRGGBB", key);
 		return ORR_USAGE;
 	}
-	char *front = in_path(in, "front", why);
-	if (!front)
-		return ORR_DATAERR;
+	char *front = NULL;
+	int rc = in_path(in, "front", &front, why);
+	if (rc != ORR_OK)
+		return rc;
 	char *inside = in_optional(in, "inside");
 	if (!inside)
 		inside = product_image(in->st, in->product_id, true, why);
@@ -338,7 +370,7 @@ static int ghost_render(const struct job_in *in, struct vision_image **out, char
 	g.inside = inside;
 	g.mannequin_mask = mask;
 	struct vision_image *cut = NULL;
-	int rc = compose_ghost(&g, &cut, why);
+	rc = compose_ghost(&g, &cut, why);
 	if (rc == ORR_OK)
 		rc = compose_on_canvas(cut, &compose_canvas_white, out, why);
 	vision_image_free(cut);
@@ -352,17 +384,18 @@ static int lifestyle_render(const struct job_in *in, struct vision_image **out, 
 {
 	const char *scene = arg_str(in->args, "scene"), *box = arg_str(in->args, "box");
 	struct compose_lifestyle l = { .shadow = json_number_value(json_object_get(in->args, "shadow")) };
-	if (!scene || !box || !compose_parse_box(box, &l.box)) {
+	if (!scene || !box || !compose_parse_scene_box(box, &l)) {
 		*why = xstrdup("args.scene (an image) and args.box (\"x,y,w,h\") are required");
 		return ORR_USAGE;
 	}
-	char *product = in_path(in, "product_path", why);
-	if (!product)
-		return ORR_DATAERR;
+	char *product = NULL;
+	int rc = in_path(in, "product_path", &product, why);
+	if (rc != ORR_OK)
+		return rc;
 	char *scene_path = resolve(in->st, scene);
 	l.product = product;
 	l.scene = scene_path;
-	int rc = compose_lifestyle(&l, out, why);
+	rc = compose_lifestyle(&l, out, why);
 	free(product);
 	free(scene_path);
 	return rc;
@@ -395,9 +428,10 @@ static int poster_render(const struct job_in *in, struct vision_image **out, cha
 	if (!headline)
 		headline = json_string_value(json_object_get(in->product, "title"));
 	const char *cta = arg_str(in->args, "cta");
-	char *product = in_path(in, "product_path", why);
-	if (!product)
-		return ORR_DATAERR;
+	char *product = NULL;
+	int rc = in_path(in, "product_path", &product, why);
+	if (rc != ORR_OK)
+		return rc;
 	char *price = poster_price(in->st, in->args);
 	struct compose_poster p = {
 		.product = product, .headline = headline, .price = price,
@@ -405,7 +439,7 @@ static int poster_render(const struct job_in *in, struct vision_image **out, cha
 		.width = (int)json_integer_value(json_object_get(in->args, "width")),
 		.height = (int)json_integer_value(json_object_get(in->args, "height")),
 	};
-	int rc = compose_poster(&p, out, why);
+	rc = compose_poster(&p, out, why);
 	free(product);
 	free(price);
 	return rc;
@@ -533,6 +567,25 @@ static enum job_status group_run(struct job_ctx *ctx)
 
 /* ---- presets: marketplace images and the page asset set ------------------------------ */
 
+/* The preset's compliance rules on what was just saved: failures go with
+ * the file to commit(), which emits asset.check_failed for them. */
+static void check_output(struct vjob *j, const struct vision_preset *p, const struct vision_image *out)
+{
+	struct vision_check_report r;
+	vision_check_image(out, p, &r);
+	if (r.pass)
+		return;
+	json_t *failures = json_array();
+	for (int i = 0; i < r.nrules; i++)
+		if (!r.rules[i].pass)
+			json_array_append_new(failures, json_pack("{ssss}", "rule", r.rules[i].rule,
+								  "detail", r.rules[i].detail));
+	json_t *last = json_array_get(j->assets, json_array_size(j->assets) - 1);
+	json_object_set_new(last, "check_failed", failures);
+	job_log(j->ctx, "%s fails %s's compliance check", json_string_value(json_object_get(last, "uri")),
+		p->name);
+}
+
 /* Render preset p on img and save it as <outdir of product>/<label>. */
 static int preset_save(struct vjob *j, const struct vision_preset *p, const struct vision_image *img,
 		       int64_t product_id, const char *label, char **why)
@@ -548,6 +601,8 @@ static int preset_save(struct vjob *j, const struct vision_preset *p, const stru
 	if (rc == ORR_OK)
 		rc = vjob_save(j, label, out, &p->enc, ids, why);
 	json_decref(ids);
+	if (rc == ORR_OK)
+		check_output(j, p, out);
 	vision_image_free(out);
 	return rc;
 }
@@ -592,9 +647,9 @@ static int marketplace_all(struct vjob *j, const struct vision_preset *p, char *
 	json_t *one = json_object_get(args, "asset_id");
 	if (!ids && !one) {
 		int rc = vjob_start(j, j->ctx, why);
-		char *path = rc == ORR_OK ? product_image(j->ctx->st, j->product_id, false, why) : NULL;
-		if (rc == ORR_OK && !path)
-			rc = ORR_DATAERR;
+		char *path = NULL;
+		if (rc == ORR_OK)
+			rc = main_image(j->ctx->st, j->product_id, &path, why);
 		if (rc == ORR_OK)
 			rc = marketplace_one(j, p, path, j->product_id, 0, why);
 		free(path);
@@ -669,8 +724,8 @@ static enum job_status asset_set_run(struct job_ctx *ctx)
 	char *why = NULL, *path = NULL;
 	struct vision_image *img = NULL;
 	int rc = vjob_start(&j, ctx, &why);
-	if (rc == ORR_OK && !(path = product_image(ctx->st, j.product_id, false, &why)))
-		rc = ORR_DATAERR;
+	if (rc == ORR_OK)
+		rc = main_image(ctx->st, j.product_id, &path, &why);
 	if (rc == ORR_OK)
 		rc = vision_load(path, NULL, &img, &why);
 	if (rc == ORR_OK)
@@ -699,8 +754,8 @@ static int preset_render_in(const struct job_in *in, struct vision_image **out, 
 			asset = json_integer_value(json_array_get(ids, 0));
 		if (asset > 0)
 			rc = asset_source(in->st, asset, &pid, &path, why);
-		else if (!(path = product_image(in->st, in->product_id, false, why)))
-			rc = ORR_DATAERR;
+		else
+			rc = main_image(in->st, in->product_id, &path, why);
 	}
 	struct vision_image *img = NULL;
 	if (rc == ORR_OK)
@@ -747,13 +802,31 @@ int vision_job_render(struct store *st, const char *kind, const json_t *args,
 		if (rc == ORR_OK)
 			rc = renders[i].render(&in, out, why);
 		json_decref(product);
-		return rc;
+		return rc == RC_SKIP ? ORR_DATAERR : rc;
 	}
 	*why = xasprintf("%s: not an image job orrery can preview", kind);
 	return ORR_USAGE;
 }
 
 /* ---- commit: rows and events --------------------------------------------------------- */
+
+/* asset.check_failed: the produced image breaks its preset's rules. */
+static enum orr_rc announce_failure(struct job_ctx *ctx, const json_t *a, int64_t product_id,
+				    int64_t asset_id, json_t *failures, char **err)
+{
+	json_t *payload = json_pack("{sIsIsOsOsOsI}", "asset_id", (json_int_t)asset_id, "product_id",
+				    (json_int_t)product_id, "preset", json_object_get(a, "preset"),
+				    "uri", json_object_get(a, "uri"), "failures", failures, "job_id",
+				    (json_int_t)ctx->id);
+	char *text = json_dumps(payload, JSON_COMPACT);
+	json_decref(payload);
+	struct event_new ev = { .type = "asset.check_failed", .entity = "product",
+				.entity_id = product_id, .payload = text,
+				.cause_id = ctx->event_id, .depth = ctx->depth + 1 };
+	enum orr_rc rc = event_append(ctx->st, &ev, clock_now(ctx->clock), NULL, err);
+	free(text);
+	return rc;
+}
 
 static enum orr_rc record_one(struct job_ctx *ctx, const json_t *a, int64_t product_id,
 			      int64_t *asset_id, char **err)
@@ -781,6 +854,9 @@ static enum orr_rc record_one(struct job_ctx *ctx, const json_t *a, int64_t prod
 				.cause_id = ctx->event_id, .depth = ctx->depth + 1 };
 	rc = event_append(ctx->st, &ev, clock_now(ctx->clock), NULL, err);
 	free(text);
+	json_t *failures = json_object_get(a, "check_failed");
+	if (rc == ORR_OK && failures)
+		rc = announce_failure(ctx, a, product_id, *asset_id, failures, err);
 	return rc;
 }
 
@@ -836,7 +912,7 @@ static const struct job_kind vision_kinds[] = {
 
 static const char *const vision_consumes[] = { "product.created", "audit.finding",
 					       "asset.check_failed", NULL };
-static const char *const vision_produces[] = { "asset.ready", NULL };
+static const char *const vision_produces[] = { "asset.ready", "asset.check_failed", NULL };
 
 const struct subsystem subsys_vision = {
 	.name = "vision",

@@ -566,6 +566,14 @@ int compose_lifestyle(const struct compose_lifestyle *l, struct vision_image **o
 		return rc;
 	struct vision_image *scene = as_rgb(loaded);
 	vision_image_free(loaded);
+	struct compose_lifestyle at = *l;
+	if (l->relative) {
+		at.box = (struct vision_box){ (int)lround(l->rel[0] * scene->width),
+					      (int)lround(l->rel[1] * scene->height),
+					      (int)lround(l->rel[2] * scene->width),
+					      (int)lround(l->rel[3] * scene->height) };
+		l = &at;
+	}
 	if ((rc = lifestyle_box_check(l, scene, why)) == ORR_OK &&
 	    (rc = compose_cutout_file(l->product, &cut, why)) == ORR_OK)
 		rc = lifestyle_place(l, scene, cut, why);
@@ -840,6 +848,26 @@ bool compose_parse_box(const char *s, struct vision_box *box)
 	}
 	*box = (struct vision_box){ (int)v[0], (int)v[1], (int)v[2], (int)v[3] };
 	return true;
+}
+
+bool compose_parse_scene_box(const char *s, struct compose_lifestyle *l)
+{
+	if (!strchr(s, '.')) {
+		l->relative = false;
+		return compose_parse_box(s, &l->box);
+	}
+	const char *p = s;
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		l->rel[i] = strtod(p, &end);
+		if (l->rel[i] > 1 || (i < 3 && *end != ',') || (i == 3 && *end))
+			return false;
+		p = end + 1;
+	}
+	l->relative = l->rel[0] + l->rel[2] <= 1 && l->rel[1] + l->rel[3] <= 1;
+	return l->relative;
 }
 
 bool compose_parse_rgb(const char *s, unsigned char rgb[3])

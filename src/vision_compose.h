@@ -56,6 +56,8 @@ struct compose_lifestyle {
 	const char *product;      /* a product photo or a cut-out with alpha */
 	const char *scene;        /* the scene photo */
 	struct vision_box box;    /* where the product stands in the scene, in scene pixels */
+	bool relative;            /* use rel[] instead: x, y, w, h as shares of the scene */
+	double rel[4];
 	double shadow;            /* 0..1; 0: the default 0.5; <0: none */
 	bool no_colour_match;
 };
@@ -114,6 +116,10 @@ int compose_cutout_file(const char *path, struct vision_image **out, char **why)
 
 /* Parse "x,y,w,h" (pixels) into box: false when malformed or negative. */
 bool compose_parse_box(const char *s, struct vision_box *box);
+/* Parse a box for a lifestyle: pixels as above, or four shares of the
+ * scene from 0 to 1 with a decimal point ("0.3,0.4,0.4,0.5"), which fit
+ * any scene; sets l->box or l->relative and l->rel. */
+bool compose_parse_scene_box(const char *s, struct compose_lifestyle *l);
 /* Parse "RRGGBB" or "#RRGGBB": false when malformed. */
 bool compose_parse_rgb(const char *s, unsigned char rgb[3]);
 
