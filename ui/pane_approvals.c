@@ -121,7 +121,9 @@ static json_t *fetch(struct store *st, const struct cli_console *req, const char
 	json_t *a = NULL;
 	if (approval_get(st, id, &a, err) != ORR_OK)
 		return NULL;
-	json_t *action = json_loads(ui_str(a, "action"), 0, NULL);
+	/* the row embeds the action as JSON, or carries it as text */
+	json_t *action = json_object_get(a, "action");
+	action = json_is_object(action) ? json_incref(action) : json_loads(ui_str(a, "action"), 0, NULL);
 	json_decref(a);
 	const char *kind = json_string_value(json_object_get(action, "kind"));
 	json_t *args = json_object_get(action, "args");
@@ -132,7 +134,9 @@ static json_t *fetch(struct store *st, const struct cli_console *req, const char
 		char *input = vision_job_input(st, kind, args, &why);
 		struct vision_image *img = NULL;
 		int rc = input ? vision_load(input, NULL, &img, &why) : ORR_DATAERR;
-		json_object_set_new(out, "before", preview_of(img, rc, why, input ? input : ""));
+		const char *base = input ? strrchr(input, '/') : NULL;
+		json_object_set_new(out, "before",
+				    preview_of(img, rc, why, base ? base + 1 : input ? input : ""));
 		free(input);
 		img = NULL;
 		why = NULL;
