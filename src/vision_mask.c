@@ -321,6 +321,7 @@ struct maps {
 	unsigned char *q;     /* distance to the background, Q_SCALE steps */
 	unsigned char *shade; /* 1: shadow_like */
 	unsigned char *state; /* BG, PRODUCT, ... */
+	unsigned char *edge;  /* 1: an edge the background does not cross */
 };
 
 /* The distance of every pixel to the background model, and its shade. */
@@ -421,13 +422,13 @@ static void fill(struct maps *mp, int x, int y, unsigned char from, unsigned cha
 {
 	int w = mp->w, h = mp->h;
 	unsigned char *state = mp->state;
-	const unsigned char *q = mp->q;
+	const unsigned char *q = mp->q, *edge = limit < 256 ? mp->edge : NULL;
 	size_t cap = 256, n = 0;
 	struct span *stack = xmalloc(cap * sizeof *stack);
 	if (r)
 		*r = (struct region){ .x0 = w, .y0 = h, .x1 = -1, .y1 = -1, .seed_x = x, .seed_y = y };
 	stack[n++] = (struct span){ x, y };
-#define PASS(i) (state[i] == from && q[i] < limit)
+#define PASS(i) (state[i] == from && q[i] < limit && !(edge && edge[i]))
 	while (n > 0) {
 		struct span s = stack[--n];
 		size_t row = (size_t)s.y * w;
@@ -479,7 +480,7 @@ static void grow_background(struct maps *mp, unsigned limit)
 /* Enclosed regions of background colour (a bag's handle, the gap between
  * legs) are background when they are large enough and close to it; small
  * or doubtful ones stay product (a white print on a white shirt). */
-static void open_holes(struct maps *mp, unsigned limit, bool keep)
+static void open_holes(struct maps *mp, unsigned limit, double noise, bool keep)
 {
 	size_t n = (size_t)mp->w * mp->h, min_area = n / 4000 + 16;
 	for (size_t i = 0; i < n; i++) {
@@ -488,7 +489,10 @@ static void open_holes(struct maps *mp, unsigned limit, bool keep)
 		int x = (int)(i % (size_t)mp->w), y = (int)(i / (size_t)mp->w);
 		struct region r;
 		fill(mp, x, y, PRODUCT, HOLE, limit, &r);
-		bool hole = !keep && r.area >= min_area && (double)r.sum / (double)r.area < limit * 0.5;
+		/* the backdrop seen through a hole is off the model by its noise
+		 * only; a light label on a product is off by a steady amount */
+		double match = fmin(limit * 0.5, Q_SCALE * fmax(2.0, 1.5 * noise + 0.5));
+		bool hole = !keep && r.area >= min_area && (double)r.sum / (double)r.area < match;
 		fill(mp, x, y, HOLE, hole ? BG : KEPT, limit, NULL);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -677,6 +681,51 @@ static struct vision_image *alpha_mask(const struct vision_image *img)
 	return mask;
 }
 
+/* Luma of a pixel, 0..1020. */
+static inline int luma4(const unsigned char *p)
+{
+	return p[0] + 2 * p[1] + p[2];
+}
+
+/* The edges the background may not flow across: luma gradients well over
+ * those of the border (where the backdrop's noise and slope show), so that
+ * a product barely lighter than its backdrop still stops the fill at its
+ * outline.  NULL when the border itself is too busy for this to help. */
+static unsigned char *edge_map(const struct vision_image *img)
+{
+	int w = img->width, h = img->height;
+	size_t n = (size_t)w * h;
+	unsigned char *g = xmalloc(n);
+	unsigned hist[256] = { 0 };
+	size_t border = 0;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			const unsigned char *p = img->px + ((size_t)y * w + x) * 3;
+			/* one pixel each way (3 bytes a pixel) */
+			int l = x > 0 ? -3 : 0, r = x < w - 1 ? 3 : 0;
+			int u = y > 0 ? -3 * w : 0, d = y < h - 1 ? 3 * w : 0;
+			int gx = abs(luma4(p + r) - luma4(p + l)), gy = abs(luma4(p + d) - luma4(p + u));
+			int v = (gx + gy) / 4;
+			g[(size_t)y * w + x] = (unsigned char)(v > 255 ? 255 : v);
+			if (x < 2 || y < 2 || x >= w - 2 || y >= h - 2) {
+				hist[g[(size_t)y * w + x]]++;
+				border++;
+			}
+		}
+	/* the 98th percentile of the border's gradients */
+	size_t acc = 0, p98 = 0;
+	while (p98 < 255 && (acc += hist[p98]) < border * 98 / 100)
+		p98++;
+	unsigned gmax = (unsigned)(p98 * 2 + 3);
+	if (gmax > 24) {
+		free(g);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		g[i] = g[i] >= gmax;
+	return g;
+}
+
 /* The mask computed from colour (of the smoothed image), given the
  * fitted model. */
 static struct vision_image *colour_mask(const struct vision_image *img, const struct vision_bgmodel *m,
@@ -690,6 +739,7 @@ static struct vision_image *colour_mask(const struct vision_image *img, const st
 	unsigned limit = (unsigned)fmin(254, tol * Q_SCALE);
 	struct maps mp = { .w = w, .h = h };
 	distance_map(img, m, &mp);
+	mp.edge = edge_map(img);
 	struct vision_image *mask = vision_image_new(w, h, 1);
 	mp.state = mask->px;
 	memset(mp.state, PRODUCT, n);
@@ -702,16 +752,17 @@ static struct vision_image *colour_mask(const struct vision_image *img, const st
 	morph(mp.state, w, h, 2, true);
 	morph(mp.state, w, h, 2, false);
 	judge_components(&mp, n / 2000 + 16, limit);
-	open_holes(&mp, limit, o->keep_holes);
+	open_holes(&mp, limit, m->noise, o->keep_holes);
 	if (o->feather >= 0) {
 		unsigned lo = limit / 2, hi = (unsigned)fmin(255, limit * 1.5);
-		feather_edge(mp.state, mp.q, w, h, o->feather > 0 ? o->feather : 1, lo, hi);
+		feather_edge(mp.state, mp.q, w, h, o->feather > 2 ? o->feather : 2, lo, hi);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			mp.state[i] = mp.state[i] ? 255 : 0;
 	}
 	free(mp.q);
 	free(mp.shade);
+	free(mp.edge);
 	return mask;
 }
 
