@@ -140,7 +140,7 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory orrery
 	$(Q)rm -f demo.db demo.db-wal demo.db-shm
 	$(Q)./orrery --db demo.db init >/dev/null
-	$(Q)./orrery --db demo.db ingest data/demo/*.csv
+	$(Q)./orrery --db demo.db ingest data/demo/*.csv data/demo/*.jsonl
 	$(Q)./orrery --db demo.db --rules data/demo/rules run --until-idle --max-seconds 120
 	$(Q)./orrery --db demo.db kpi collect
 	$(Q)if [ -t 0 ] && [ -t 1 ]; then ./orrery --db demo.db --rules data/demo/rules console; \

@@ -162,8 +162,11 @@ static const char *arg_str(const json_t *args, const char *name)
 	return json_string_value(json_object_get(args, name));
 }
 
+/* Where the job's next files go (made when the first is saved, so a job
+ * that writes nothing leaves no directory). */
 static int vjob_outdir(struct vjob *j, const char *leaf, char **why)
 {
+	(void)why;
 	free(j->outdir);
 	const char *out = arg_str(j->ctx->args, "out");
 	char *base = out ? resolve(j->ctx->st, out) : NULL;
@@ -174,10 +177,6 @@ static int vjob_outdir(struct vjob *j, const char *leaf, char **why)
 	}
 	j->outdir = xasprintf("%s/%s", base, leaf);
 	free(base);
-	if (mkdir_p(j->outdir) != 0) {
-		*why = xasprintf("%s: %s", j->outdir, strerror(errno));
-		return ORR_IOERR;
-	}
 	return ORR_OK;
 }
 
@@ -225,6 +224,10 @@ static int vjob_list_file(struct vjob *j, const char *path, const char *label, i
 static int vjob_save(struct vjob *j, const char *label, const struct vision_image *img,
 		     const struct vision_encode *enc, const json_t *product_ids, char **why)
 {
+	if (mkdir_p(j->outdir) != 0) {
+		*why = xasprintf("%s: %s", j->outdir, strerror(errno));
+		return ORR_IOERR;
+	}
 	char *path = xasprintf("%s/%s.%s", j->outdir, label, vision_format_ext(enc->format));
 	int rc = vision_save(img, enc, path, why);
 	if (rc == ORR_OK)
