@@ -122,8 +122,10 @@ test: $(BIN) $(TEST_BIN)
 check: deps
 	$(Q)$(MAKE) --no-print-directory test
 
+# tests/lsan.supp: caches third-party libraries keep for the process (fontconfig).
 asan: deps
-	$(Q)$(MAKE) --no-print-directory B=.build-asan BIN=.build-asan/orrery \
+	$(Q)LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	$(MAKE) --no-print-directory B=.build-asan BIN=.build-asan/orrery \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 

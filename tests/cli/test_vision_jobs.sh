@@ -6,7 +6,7 @@
 
 
 run_idle() {
-	run --db "$DB" run --until-idle --max-seconds 100 "$@"
+	run --db "$DB" run --until-idle --max-seconds 300 --lease-seconds 600 "$@"
 	[ "$STATUS" -eq 0 ] || fail "run --until-idle exited $STATUS; stderr: $(head -c 600 "$T/.err")"
 }
 
