@@ -120,7 +120,8 @@ struct vjob {
 	json_t *product;   /* the product's row, or NULL */
 	int64_t product_id;
 	char *outdir;      /* where this job's files go */
-	json_t *assets;    /* what it wrote: [{product_id, preset, uri, ...}] */
+	json_t *assets;    /* what it wrote: [{product_ids, preset, uri, ...}] */
+	const char *preset; /* the preset column of the next file; NULL: its label */
 };
 
 static void vjob_free(struct vjob *j)
@@ -213,7 +214,8 @@ static int vjob_list_file(struct vjob *j, const char *path, const char *label, i
 	json_t *ids = product_ids ? json_deep_copy(product_ids)
 				  : json_pack("[I]", (json_int_t)j->product_id);
 	json_array_append_new(j->assets,
-		json_pack("{sosssssIsisisIss}", "product_ids", ids, "preset", label, "uri", path,
+		json_pack("{sosssssIsisisIss}", "product_ids", ids, "preset",
+			  j->preset ? j->preset : label, "uri", path,
 			  "job_id", (json_int_t)j->ctx->id, "width", width, "height", height,
 			  "bytes", (json_int_t)bytes, "checksum", sum));
 	job_log(j->ctx, "wrote %s (%dx%d, %lld bytes)", path, width, height, (long long)bytes);
@@ -561,6 +563,7 @@ static enum job_status group_run(struct job_ctx *ctx)
 	for (int i = 0; rc == ORR_OK && i < g.n && strlen(leaf) < 40; i++)
 		snprintf(leaf + strlen(leaf), sizeof leaf - strlen(leaf), "-%lld",
 			 (long long)json_integer_value(json_array_get(g.ids, (size_t)i)));
+	j.preset = "group";
 	if (rc == ORR_OK && (rc = vjob_outdir(&j, "groups", &why)) == ORR_OK)
 		rc = vjob_save(&j, leaf, out, &jpeg90, g.ids, &why);
 	vision_image_free(out);
@@ -585,6 +588,10 @@ static void check_output(struct vjob *j, const struct vision_preset *p, const st
 								  "detail", r.rules[i].detail));
 	json_t *last = json_array_get(j->assets, json_array_size(j->assets) - 1);
 	json_object_set_new(last, "check_failed", failures);
+	/* how a fix names the preset again: the job's own argument (a built-in
+	 * name or a preset file), else the name */
+	const char *ref = arg_str(j->ctx->args, "preset");
+	json_object_set_new(last, "preset_ref", json_string(ref && strcmp(p->name, "zoom") != 0 ? ref : p->name));
 	job_log(j->ctx, "%s fails %s's compliance check", json_string_value(json_object_get(last, "uri")),
 		p->name);
 }
@@ -601,8 +608,10 @@ static int preset_save(struct vjob *j, const struct vision_preset *p, const stru
 	if (rc == ORR_OK)
 		rc = vision_preset_render(p, img, &out, &res, why);
 	json_t *ids = json_pack("[I]", (json_int_t)product_id);
+	j->preset = p->name;
 	if (rc == ORR_OK)
 		rc = vjob_save(j, label, out, &p->enc, ids, why);
+	j->preset = NULL;
 	json_decref(ids);
 	if (rc == ORR_OK)
 		check_output(j, p, out);
@@ -817,9 +826,10 @@ int vision_job_render(struct store *st, const char *kind, const json_t *args,
 static enum orr_rc announce_failure(struct job_ctx *ctx, const json_t *a, int64_t product_id,
 				    int64_t asset_id, json_t *failures, char **err)
 {
-	json_t *payload = json_pack("{sIsIsOsOsOsI}", "asset_id", (json_int_t)asset_id, "product_id",
+	json_t *payload = json_pack("{sIsIsOsOsOsOsI}", "asset_id", (json_int_t)asset_id, "product_id",
 				    (json_int_t)product_id, "preset", json_object_get(a, "preset"),
-				    "uri", json_object_get(a, "uri"), "failures", failures, "job_id",
+				    "preset_ref", json_object_get(a, "preset_ref"), "uri",
+				    json_object_get(a, "uri"), "failures", failures, "job_id",
 				    (json_int_t)ctx->id);
 	char *text = json_dumps(payload, JSON_COMPACT);
 	json_decref(payload);

@@ -182,7 +182,7 @@ test_group_and_poster_jobs() {
 	run_idle
 	assert_sql "SELECT count(*) FROM jobs WHERE kind IN ('vision.group', 'vision.poster') AND state = 'succeeded'" 2
 	# the group shot is one file, an asset of each product
-	assert_sql "SELECT count(*), count(DISTINCT uri), count(DISTINCT product_id) FROM assets WHERE preset LIKE 'group-%'" "2|1|2"
+	assert_sql "SELECT count(*), count(DISTINCT uri), count(DISTINCT product_id) FROM assets WHERE preset = 'group' AND uri LIKE '%/groups/group-%'" "2|1|2"
 	assert_sql "SELECT width || 'x' || height FROM assets WHERE preset = 'poster'" "1080x1350"
 	assert_sql "SELECT count(*) FROM events WHERE type = 'asset.ready'" 3
 	assert_files_match_rows
@@ -204,8 +204,29 @@ test_small_image_finding_queues_the_fix_after_approval() {
 	assert_status 0
 	run_idle
 	aid=$(sql "SELECT id FROM assets WHERE kind = 'source'")
-	assert_sql "SELECT preset, width || 'x' || height FROM assets WHERE kind = 'produced'" "amazon-main-asset$aid|2000x2000"
+	assert_sql "SELECT preset, width || 'x' || height FROM assets WHERE kind = 'produced'" "amazon-main|2000x2000"
+	assert_sql "SELECT count(*) FROM assets WHERE kind = 'produced' AND uri LIKE '%/amazon-main-asset$aid.jpg'" 1
 	assert_files_match_rows
+}
+
+test_failed_compliance_emits_and_queues_an_approved_fix() {
+	init_db
+	write_products "brick|Fitness|0|8|$FIX/vision/luma-yoga-brick.jpg"
+	# a preset whose own check cannot pass: an 800 px canvas, 1000 px asked
+	cat >"$T/strict.json" <<'JSON'
+{ "name": "strict", "summary": "800 px, checked for 1000",
+  "canvas": { "width": 800, "height": 800, "background": "#ffffff" },
+  "steps": [ { "step": "cutout" }, { "step": "fit", "occupancy": 0.85 },
+             { "step": "encode", "format": "jpeg", "quality": 90 } ],
+  "check": { "min_long_side": 1000 } }
+JSON
+	enqueue_ok vision.marketplace --args "{\"product_id\": $(pid_of brick), \"preset\": \"$T/strict.json\"}"
+	run_idle
+	assert_sql "SELECT state FROM jobs WHERE kind = 'vision.marketplace'" "succeeded"
+	assert_sql "SELECT count(*) FROM events WHERE type = 'asset.check_failed' AND json_extract(payload, '\$.preset') = 'strict' AND payload LIKE '%long_side%'" 1
+	assert_sql "SELECT state, rule, json_extract(action, '\$.args.preset') FROM approvals" "pending|vision-fix-compliance|$T/strict.json"
+	# the produced file is recorded all the same: it exists, it is just not compliant
+	assert_sql "SELECT preset, width FROM assets WHERE kind = 'produced'" "strict|800"
 }
 
 # --- the composites from the command line ------------------------------------------------------
