@@ -123,8 +123,11 @@ Test(flowmap, edges_merge_per_pair_and_follow_emits)
 	cr_assert(e);
 	cr_expect_str_eq(names(json_object_get(e, "via")), "source.ingested");
 	cr_expect_eq(json_array_size(json_object_get(e, "rules")), 0);
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 3, "the disabled rule adds none");
-	cr_expect_eq(num(node(m, "ingest"), "dependants"), 3);
+	/* vision declares it consumes product.created (ingest's), audit.finding
+	 * and its own asset.check_failed: three edges with no rule */
+	cr_expect(edge(m, "ingest", "vision") && edge(m, "audit", "vision") && edge(m, "vision", "vision"));
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 6, "the disabled rule adds none");
+	cr_expect_eq(num(node(m, "ingest"), "dependants"), 4);
 	cr_expect_str_eq(json_string_value(json_object_get(node(m, "system"), "breaker")), "closed");
 	json_decref(m);
 }
@@ -136,20 +139,23 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 	      " {\"name\": \"on-done\", \"on\": \"job.succeeded\","
 	      "  \"then\": [{\"enqueue\": {\"kind\": \"system.canary\"}}]}]");
 	json_t *m = build(NULL, HOUR);
-	/* ingest -> audit (declared); every subsystem -> manual and -> system */
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 7);
+	/* ingest -> audit, ingest -> vision, audit -> vision, vision -> vision
+	 * (declared); every subsystem -> manual and -> system */
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 12);
 	cr_expect(edge(m, "manual", "manual"), "a self loop is an edge");
 	cr_expect_eq(num(node(m, "ingest"), "layer"), 0);
 	cr_expect_eq(num(node(m, "audit"), "layer"), 1);
-	/* manual <-> system: manual is placed first, after audit */
-	cr_expect_eq(num(node(m, "manual"), "layer"), 2);
-	cr_expect_eq(num(node(m, "system"), "layer"), 3);
-	cr_expect_eq(num(node(m, "ingest"), "dependants"), 3);
-	cr_expect_eq(num(node(m, "audit"), "dependants"), 2);
+	cr_expect_eq(num(node(m, "vision"), "layer"), 2);
+	/* manual <-> system: manual is placed first, after audit and vision */
+	cr_expect_eq(num(node(m, "manual"), "layer"), 3);
+	cr_expect_eq(num(node(m, "system"), "layer"), 4);
+	cr_expect_eq(num(node(m, "ingest"), "dependants"), 4);
+	cr_expect_eq(num(node(m, "audit"), "dependants"), 3);
+	cr_expect_eq(num(node(m, "vision"), "dependants"), 2, "itself does not count");
 	cr_expect_eq(num(node(m, "manual"), "dependants"), 1, "itself does not count");
 	cr_expect_eq(num(node(m, "system"), "dependants"), 1);
-	const char *order[] = { "ingest", "audit", "manual", "system" };
-	for (size_t i = 0; i < 4; i++)
+	const char *order[] = { "ingest", "audit", "vision", "manual", "system" };
+	for (size_t i = 0; i < 5; i++)
 		cr_expect_str_eq(json_string_value(json_object_get(
 				     json_array_get(json_object_get(m, "nodes"), i), "name")),
 				 order[i]);
@@ -162,8 +168,9 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 Test(flowmap, no_rules_and_bad_windows)
 {
 	json_t *m = build(NULL, 15 * MIN);
-	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 4);
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 1, "audit's declared input");
+	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 5);
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 4,
+		     "the declared inputs of audit (1) and vision (3)");
 	json_decref(m);
 	char *err = NULL;
 	cr_expect_eq(flowmap_build(NULL, &rules, NOW, 0, &m, &err), ORR_USAGE);
