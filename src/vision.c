@@ -584,75 +584,79 @@ int vision_shadow(const struct vision_image *rgba, double strength, struct visio
 	return ORR_OK;
 }
 
-/* The box of the pixels to sharpen: keep's non-zero pixels, or all. */
-static struct vision_box sharpen_box(const struct vision_image *img, const struct vision_image *keep)
+/* Which pixels a sharpen leaves alone: those outside keep, or those
+ * exactly the background colour. */
+struct sharpen_skip {
+	const struct vision_image *keep;
+	const unsigned char *bg;
+};
+
+static bool skipped(const struct vision_image *img, const struct sharpen_skip *k, size_t at)
 {
-	struct vision_box all = { 0, 0, img->width, img->height };
-	if (!keep)
-		return all;
+	if (k->keep)
+		return !k->keep->px[at * k->keep->bands];
+	return k->bg && memcmp(img->px + at * img->bands, k->bg, 3) == 0;
+}
+
+/* The box of the pixels to sharpen; width 0 when there are none. */
+static struct vision_box sharpen_box(const struct vision_image *img, const struct sharpen_skip *k)
+{
+	if (!k->keep && !k->bg)
+		return (struct vision_box){ 0, 0, img->width, img->height };
 	int x0 = img->width, y0 = img->height, x1 = -1, y1 = -1;
-	for (int y = 0; y < keep->height; y++) {
-		const unsigned char *row = keep->px + (size_t)y * keep->width * keep->bands;
-		for (int x = 0; x < keep->width; x++)
-			if (row[(size_t)x * keep->bands]) {
+	for (int y = 0; y < img->height; y++)
+		for (int x = 0; x < img->width; x++)
+			if (!skipped(img, k, (size_t)y * img->width + x)) {
 				x0 = x < x0 ? x : x0;
 				x1 = x > x1 ? x : x1;
 				y0 = y < y0 ? y : y0;
 				y1 = y;
 			}
-	}
-	struct vision_box b = { x0, y0, x1 - x0 + 1, y1 - y0 + 1 };
-	return x1 < 0 ? (struct vision_box){ 0, 0, 0, 0 } : b;
+	return x1 < 0 ? (struct vision_box){ 0, 0, 0, 0 } : (struct vision_box){ x0, y0, x1 - x0 + 1, y1 - y0 + 1 };
 }
 
-/* Luma (BT.601, 8.8 fixed point) of the box, and its [1 2 1] x [1 2 1]
- * blur: a Gaussian of sigma ~0.85 px, the scale of detail a downsampled
- * product photo loses. */
-static void luma_and_blur(const struct vision_image *img, struct vision_box b, unsigned short *y, unsigned short *blur)
+/* Row j of the box: its luma (BT.601, 8.8 fixed point) and the luma's
+ * horizontal [1 2 1] sums. */
+static void luma_row(const struct vision_image *img, struct vision_box b, int j, unsigned short *luma, unsigned *hsum)
 {
-	int w = b.width, h = b.height;
-	for (int j = 0; j < h; j++) {
-		const unsigned char *p = img->px + ((size_t)(b.y + j) * img->width + b.x) * img->bands;
-		for (int i = 0; i < w; i++, p += img->bands)
-			y[(size_t)j * w + i] = (unsigned short)(77 * p[0] + 150 * p[1] + 29 * p[2]);
+	const unsigned char *p = img->px + ((size_t)(b.y + j) * img->width + b.x) * img->bands;
+	for (int i = 0; i < b.width; i++, p += img->bands)
+		luma[i] = (unsigned short)(77 * p[0] + 150 * p[1] + 29 * p[2]);
+	for (int i = 0; i < b.width; i++) {
+		int l = i > 0 ? i - 1 : i, r = i < b.width - 1 ? i + 1 : i;
+		hsum[i] = luma[l] + 2u * luma[i] + luma[r];
 	}
-	unsigned *row = xmalloc((size_t)w * h * sizeof *row);
-	for (int j = 0; j < h; j++)
-		for (int i = 0; i < w; i++) {
-			const unsigned short *r = y + (size_t)j * w;
-			int l = i > 0 ? i - 1 : i, rr = i < w - 1 ? i + 1 : i;
-			row[(size_t)j * w + i] = r[l] + 2u * r[i] + r[rr];
-		}
-	for (int j = 0; j < h; j++) {
-		const unsigned *up = row + (size_t)(j > 0 ? j - 1 : j) * w, *mid = row + (size_t)j * w,
-			       *dn = row + (size_t)(j < h - 1 ? j + 1 : j) * w;
-		for (int i = 0; i < w; i++)
-			blur[(size_t)j * w + i] = (unsigned short)((up[i] + 2 * mid[i] + dn[i] + 8) / 16);
-	}
-	free(row);
 }
 
-int vision_sharpen(struct vision_image *img, double amount, const struct vision_image *keep, char **why)
+/* Unsharp mask on lightness only (no colour fringes), against a [1 2 1]^2
+ * blur (a Gaussian of sigma ~0.85 px, the scale of detail a resampled
+ * product photo loses).  Rows are streamed: three rows of the original
+ * luma are kept, so memory is a few rows whatever the image.  Differences
+ * under ~1.5 levels are noise and JPEG grain, left alone. */
+static void sharpen_rows(struct vision_image *img, double amount, const struct sharpen_skip *k)
 {
-	(void)why;
-	if (amount <= 0 || img->bands < 3)
-		return ORR_OK;
-	struct vision_box b = sharpen_box(img, keep);
+	struct vision_box b = sharpen_box(img, k);
 	if (b.width < 3 || b.height < 3)
-		return ORR_OK;
-	size_t n = (size_t)b.width * b.height;
-	unsigned short *y = xmalloc(n * sizeof *y), *blur = xmalloc(n * sizeof *blur);
-	luma_and_blur(img, b, y, blur);
-	/* unsharp mask on lightness only (no colour fringes); differences under
-	 * ~1.5 levels are noise and JPEG grain, left alone */
+		return;
+	size_t w = (size_t)b.width;
+	unsigned short *luma = xmalloc(3 * w * sizeof *luma);
+	unsigned *hsum = xmalloc(3 * w * sizeof *hsum);
 	int gain = (int)lround(amount * 256);
-	for (int j = 0; j < b.height; j++)
+	luma_row(img, b, 0, luma, hsum);
+	luma_row(img, b, 1 % b.height, luma + w, hsum + w);
+	for (int j = 0; j < b.height; j++) {
+		/* rows j-1, j, j+1 of the original, before row j is changed */
+		if (j + 1 < b.height && j >= 1)
+			luma_row(img, b, j + 1, luma + (size_t)((j + 1) % 3) * w, hsum + (size_t)((j + 1) % 3) * w);
+		const unsigned *up = hsum + (size_t)((j > 0 ? j - 1 : j) % 3) * w, *mid = hsum + (size_t)(j % 3) * w,
+			       *dn = hsum + (size_t)((j + 1 < b.height ? j + 1 : j) % 3) * w;
+		const unsigned short *y = luma + (size_t)(j % 3) * w;
 		for (int i = 0; i < b.width; i++) {
-			size_t k = (size_t)j * b.width + i;
 			size_t at = (size_t)(b.y + j) * img->width + b.x + i;
-			if (keep && !keep->px[at * keep->bands])
+			if (skipped(img, k, at))
 				continue;
-			int d = (int)y[k] - (int)blur[k]; /* 8.8 fixed point */
+			int blur = (int)((up[i] + 2 * mid[i] + dn[i] + 8) / 16);
+			int d = (int)y[i] - blur; /* 8.8 fixed point */
 			if (d > -384 && d < 384)
 				continue;
 			int add = (d * gain) / 65536;
@@ -662,9 +666,27 @@ int vision_sharpen(struct vision_image *img, double amount, const struct vision_
 				p[c] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
 			}
 		}
-	free(y);
-	free(blur);
+	}
+	free(luma);
+	free(hsum);
+}
+
+int vision_sharpen(struct vision_image *img, double amount, const struct vision_image *keep, char **why)
+{
+	(void)why;
+	if (amount > 0 && img->bands >= 3) {
+		struct sharpen_skip k = { keep, NULL };
+		sharpen_rows(img, amount, &k);
+	}
 	return ORR_OK;
+}
+
+void vision_sharpen_product(struct vision_image *img, double amount, const unsigned char bg[3])
+{
+	if (amount > 0 && img->bands >= 3) {
+		struct sharpen_skip k = { NULL, bg };
+		sharpen_rows(img, amount, &k);
+	}
 }
 
 int vision_text(const char *text, const char *font, int width, const unsigned char rgb[3], struct vision_image **out,

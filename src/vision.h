@@ -124,6 +124,10 @@ int vision_blur(struct vision_image **img, double sigma, char **why);
  * NULL) are left exactly as they were, so a white border stays 255. */
 int vision_sharpen(struct vision_image *img, double amount, const struct vision_image *keep, char **why);
 
+/* vision_sharpen of every pixel but those exactly bg (a product on a plain
+ * canvas: the canvas stays exactly its colour). */
+void vision_sharpen_product(struct vision_image *img, double amount, const unsigned char bg[3]);
+
 /* Text rendered as an RGBA image in one colour: font is a Pango font
  * description ("Sans Bold 48"), width the wrapping width in pixels (0: no
  * wrap).  Used by posters. */

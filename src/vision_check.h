@@ -10,8 +10,9 @@
 #include "vision_preset.h"
 
 /* Pixels differing from the background by more than this (any channel)
- * are product when measuring occupancy: JPEG's ringing stays under it. */
-#define VISION_CHECK_TOLERANCE 5
+ * are product when measuring occupancy: the ringing of lossy codecs
+ * around a product (JPEG, and WebP more) stays under it. */
+#define VISION_CHECK_TOLERANCE 12
 
 struct vision_rule {
 	const char *rule;    /* "size", "long_side", "format", "border", "occupancy" */

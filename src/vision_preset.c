@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rc.h"
+#include "vision_check.h"
 #include "xalloc.h"
 
 static int fail(char **why, int rc, char *msg)
@@ -352,7 +353,6 @@ struct run {
 	const struct vision_preset *p;
 	struct vision_image *cut;    /* the product, RGBA */
 	struct vision_image *canvas; /* after fit */
-	struct vision_image *placed; /* where the product is on the canvas (mask), for sharpen */
 	struct vision_mask_info info;
 	struct vision_result *res;
 };
@@ -374,20 +374,53 @@ static int add_shadow(struct run *r, double strength, char **why)
 	return ORR_OK;
 }
 
-/* The canvas with the product at the preset's occupancy; `placed` marks
- * the pixels that are not the canvas colour any more. */
+/* Whether an RGBA pixel shows on the canvas colour: the measure of
+ * `vision check` (VISION_CHECK_TOLERANCE), so that what is fitted at the
+ * target occupancy is what the check will find there. */
+static bool shows(const unsigned char *px, const unsigned char bg[3])
+{
+	for (int c = 0; c < 3; c++) {
+		int v = (px[c] * px[3] + bg[c] * (255 - px[3]) + 127) / 255;
+		if (abs(v - bg[c]) > VISION_CHECK_TOLERANCE)
+			return true;
+	}
+	return false;
+}
+
+/* The cut-out cropped to what shows on the canvas: faint edges of a soft
+ * shadow or of a white product would be fitted but not seen. */
+static void crop_to_visible(struct run *r)
+{
+	struct vision_image *c = r->cut;
+	int x0 = c->width, y0 = c->height, x1 = -1, y1 = -1;
+	for (int y = 0; y < c->height; y++)
+		for (int x = 0; x < c->width; x++)
+			if (shows(c->px + ((size_t)y * c->width + x) * 4, r->p->background)) {
+				x0 = x < x0 ? x : x0;
+				x1 = x > x1 ? x : x1;
+				y0 = y < y0 ? y : y0;
+				y1 = y;
+			}
+	if (x1 < 0 || (x0 == 0 && y0 == 0 && x1 == c->width - 1 && y1 == c->height - 1))
+		return; /* nothing shows (a white product on white): keep it whole */
+	struct vision_image *out = vision_image_new(x1 - x0 + 1, y1 - y0 + 1, 4);
+	for (int y = 0; y < out->height; y++)
+		memcpy(out->px + (size_t)y * out->width * 4, c->px + ((size_t)(y0 + y) * c->width + x0) * 4,
+		       (size_t)out->width * 4);
+	vision_image_free(c);
+	r->cut = out;
+}
+
+/* The canvas with the product at the preset's occupancy. */
 static int fit(struct run *r, double occupancy, char **why)
 {
 	const struct vision_preset *p = r->p;
+	crop_to_visible(r);
 	struct vision_box box = vision_fit(r->cut->width, r->cut->height, p->width, p->height, occupancy);
 	r->canvas = vision_image_fill(p->width, p->height, p->background);
 	int rc = vision_place(r->canvas, r->cut, box, why);
 	if (rc != ORR_OK)
 		return rc;
-	size_t n = (size_t)p->width * p->height;
-	r->placed = vision_image_new(p->width, p->height, 1);
-	for (size_t i = 0; i < n; i++)
-		r->placed->px[i] = memcmp(r->canvas->px + i * 3, p->background, 3) != 0;
 	r->res->occupancy = fmax((double)box.width / p->width, (double)box.height / p->height);
 	return ORR_OK;
 }
@@ -413,7 +446,9 @@ static int run_step(struct run *r, const struct vision_step *s, const struct vis
 	case VSTEP_FIT:
 		return fit(r, s->value, why);
 	case VSTEP_SHARPEN:
-		return vision_sharpen(r->canvas, s->value, r->placed, why);
+		/* the canvas around the product stays exactly its colour */
+		vision_sharpen_product(r->canvas, s->value, r->p->background);
+		return ORR_OK;
 	}
 	return ORR_OK;
 }
@@ -446,7 +481,6 @@ int vision_preset_render(const struct vision_preset *p, const struct vision_imag
 	for (int i = 0; i < p->nsteps && rc == ORR_OK; i++)
 		rc = run_step(&r, &p->steps[i], img, why);
 	vision_image_free(r.cut);
-	vision_image_free(r.placed);
 	if (rc != ORR_OK) {
 		vision_image_free(r.canvas);
 		return rc;
