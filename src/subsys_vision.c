@@ -316,6 +316,20 @@ char *vision_job_input(struct store *st, const char *kind, const json_t *args, c
 	for (size_t i = 0; i < sizeof named / sizeof *named; i++)
 		if (arg_str(args, named[i]))
 			return resolve(st, arg_str(args, named[i]));
+	/* a marketplace job on source assets starts from the first of them */
+	int64_t asset = arg_id(args, "asset_id");
+	json_t *ids = json_object_get(args, "asset_ids");
+	if (asset < 0 && json_is_integer(json_array_get(ids, 0)))
+		asset = json_integer_value(json_array_get(ids, 0));
+	if (asset > 0) {
+		json_t *a = store_row_get(st, "asset", asset);
+		char *path = a ? vision_asset_path(st, json_string_value(json_object_get(a, "uri")), err)
+			       : NULL;
+		if (!a)
+			*err = xasprintf("asset %lld does not exist", (long long)asset);
+		json_decref(a);
+		return path;
+	}
 	int64_t id = arg_id(args, "product_id");
 	if (id < 0 && strcmp(kind, "vision.group") == 0)
 		id = json_integer_value(json_array_get(json_object_get(args, "product_ids"), 0));

@@ -44,20 +44,24 @@ $(ui_screen)"
 }
 
 # A product with a local photo and a rule that asks a person before
-# rendering it on amazon-main; one event, so one pending approval.
+# rendering it on amazon-main; one event, so one pending approval.  With
+# "asset" the job names the source asset (as the audit's fix does), else
+# the product.
 with_image_approval() {
 	mkdir -p "$T/rules"
-	cat >"$T/rules/fix.json" <<'JSON'
+	target='"product_id": "{{payload.product_id}}"'
+	[ "${1:-}" = asset ] && target='"asset_ids": ["{{payload.asset_id}}"]'
+	cat >"$T/rules/fix.json" <<JSON
 {"name": "fix-image", "on": "image.flagged",
  "then": [{"enqueue": {"kind": "vision.marketplace",
-                       "args": {"product_id": "{{payload.product_id}}", "preset": "amazon-main"},
+                       "args": {$target, "preset": "amazon-main"},
                        "approval": {"reason": "rebuild the image of product {{payload.product_id}}"}}}]}
 JSON
 	init_db
 	printf '{"table": "products", "key": "brick", "title": "Yoga brick", "photos": 0}\n{"table": "assets", "product_key": "brick", "kind": "source", "uri": "%s"}\n' \
 		"$FIX/vision/luma-yoga-brick.jpg" >"$T/p.jsonl"
 	ingest_ok "$T/p.jsonl"
-	run --db "$DB" --rules "$T/rules" emit image.flagged --payload '{"product_id": 1}'
+	run --db "$DB" --rules "$T/rules" emit image.flagged --payload '{"product_id": 1, "asset_id": 1}'
 	[ "$STATUS" -eq 0 ] || fail "emit: $ERR"
 	run --db "$DB" --rules "$T/rules" run --until-idle --max-seconds 30
 	[ "$STATUS" -eq 0 ] || fail "run: $ERR"
@@ -88,7 +92,7 @@ test_image_approval_shows_before_and_after_in_256_colours() {
 }
 
 test_ascii_shading_without_utf8() {
-	with_image_approval
+	with_image_approval asset
 	UI_LANG=C ui_start
 	ui_keys 6
 	ui_expect "rebuild the image of product 1"
@@ -97,6 +101,7 @@ test_ascii_shading_without_utf8() {
 	if printf '%s' "$s" | LC_ALL=C grep -q '[^ -~]'; then
 		fail "non-ASCII bytes on the screen: $s"
 	fi
+	printf '%s\n' "$s" | grep -qF "luma-yoga-brick.jpg" || fail "the before preview (from the asset) does not name its file: $s"
 	# white backgrounds shade as the densest character, the product lighter
 	n=$(printf '%s\n' "$s" | grep -o '@' | wc -l)
 	[ "$n" -ge 100 ] || fail "only $n '@' cells: $s"
