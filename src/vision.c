@@ -312,7 +312,7 @@ int vision_load(const char *path, const struct vision_limits *limits, struct vis
 	if (w * h > max) {
 		unref(img);
 		return fail(why, ORR_DATAERR,
-			    xasprintf("%s: %llux%llu pixels is over the limit of %.0f megapixels; not decoded",
+			    xasprintf("%s: %llux%llu pixels is over the limit of %g megapixels; not decoded",
 				      path, (unsigned long long)w, (unsigned long long)h, (double)max / 1e6));
 	}
 	struct vision_image *pixels = NULL;

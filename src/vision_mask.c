@@ -603,23 +603,38 @@ static void judge_components(struct maps *mp, size_t min_area, unsigned limit)
 	free(parts);
 }
 
-/* The soft edge: within `feather` pixels of the boundary, alpha follows
- * the distance from lo (0) to hi (255); elsewhere it is 0 or 255. */
-static void feather_edge(unsigned char *m, const unsigned char *q, int w, int h, int feather, unsigned lo, unsigned hi)
+/* The distance of one pixel of img to the model, in Q_SCALE steps. */
+static unsigned pixel_q(const struct vision_image *img, const struct vision_bgmodel *m, int x, int y)
 {
+	double u = 2.0 * x / (img->width - 1) - 1, v = 2.0 * y / (img->height - 1) - 1;
+	float bg[3], lab[3];
+	model_lab(m, u, v, bg);
+	lab_of(img->px + ((size_t)y * img->width + x) * img->bands, lab);
+	float d = lab_dist(lab, bg) * (float)Q_SCALE + 0.5f;
+	return d >= 255 ? 255 : (unsigned)d;
+}
+
+/* The soft edge: within `feather` pixels of the boundary, alpha follows
+ * the distance from lo (0) to hi (255), measured on the original pixels
+ * (the smoothed ones carry the product's colour a pixel outwards);
+ * elsewhere it is 0 or 255. */
+static void feather_edge(unsigned char *mk, const struct vision_image *orig, const struct vision_bgmodel *m,
+			 int feather, unsigned lo, unsigned hi)
+{
+	int w = orig->width, h = orig->height;
 	size_t n = (size_t)w * h;
 	unsigned char *grown = xmalloc(n), *shrunk = xmalloc(n);
-	memcpy(grown, m, n);
-	memcpy(shrunk, m, n);
+	memcpy(grown, mk, n);
+	memcpy(shrunk, mk, n);
 	morph(grown, w, h, feather, true);
 	morph(shrunk, w, h, feather, false);
 	for (size_t i = 0; i < n; i++) {
 		if (grown[i] == shrunk[i]) {
-			m[i] = m[i] ? 255 : 0;
+			mk[i] = mk[i] ? 255 : 0;
 			continue;
 		}
-		unsigned d = q[i];
-		m[i] = d <= lo ? 0 : d >= hi ? 255 : (unsigned char)((d - lo) * 255 / (hi - lo));
+		unsigned d = pixel_q(orig, m, (int)(i % (size_t)w), (int)(i / (size_t)w));
+		mk[i] = d <= lo ? 0 : d >= hi ? 255 : (unsigned char)((d - lo) * 255 / (hi - lo));
 	}
 	free(grown);
 	free(shrunk);
@@ -728,8 +743,8 @@ static unsigned char *edge_map(const struct vision_image *img)
 
 /* The mask computed from colour (of the smoothed image), given the
  * fitted model. */
-static struct vision_image *colour_mask(const struct vision_image *img, const struct vision_bgmodel *m,
-					const struct vision_mask_opts *o)
+static struct vision_image *colour_mask(const struct vision_image *img, const struct vision_image *orig,
+					const struct vision_bgmodel *m, const struct vision_mask_opts *o)
 {
 	int w = img->width, h = img->height;
 	size_t n = (size_t)w * h;
@@ -755,7 +770,7 @@ static struct vision_image *colour_mask(const struct vision_image *img, const st
 	open_holes(&mp, limit, m->noise, o->keep_holes);
 	if (o->feather >= 0) {
 		unsigned lo = limit / 2, hi = (unsigned)fmin(255, limit * 1.5);
-		feather_edge(mp.state, mp.q, w, h, o->feather > 2 ? o->feather : 2, lo, hi);
+		feather_edge(mp.state, orig, m, o->feather > 2 ? o->feather : 2, lo, hi);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			mp.state[i] = mp.state[i] ? 255 : 0;
@@ -790,7 +805,7 @@ static int mask_with_model(const struct vision_image *img, const struct vision_m
 		struct vision_image *sm = smoothed(img);
 		vision_bg_fit(sm, m);
 		describe(m, info);
-		mask = colour_mask(sm, m, o);
+		mask = colour_mask(sm, img, m, o);
 		vision_image_free(sm);
 	} else {
 		/* too small to have a border: all product */
