@@ -4,6 +4,9 @@
 #include "cli_vision_compose.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +293,13 @@ static void run_batch(struct batch *b, int jobs)
 	/* one image per thread: libvips' own threads would only compete */
 	if (jobs > 1)
 		vision_set_concurrency(1);
+#ifdef __GLIBC__
+	/* Image buffers (megabytes each) straight from and back to the kernel:
+	 * glibc's default raises its mmap threshold after the first free of
+	 * such a block, and each thread's arena then keeps the high-water mark
+	 * of every image it ever held.  Fixed, memory follows the images alive. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	pthread_t tid[MAX_JOBS];
 	int started = 0;
 	for (int t = 1; t < jobs; t++)

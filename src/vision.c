@@ -403,6 +403,16 @@ static struct vision_image *premultiplied(const struct vision_image *img)
 	return p;
 }
 
+static void premultiply_in_place(struct vision_image *img)
+{
+	size_t n = (size_t)img->width * img->height;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *d = img->px + i * 4;
+		for (int c = 0; c < 3; c++)
+			d[c] = (unsigned char)((d[c] * d[3] + 127) / 255);
+	}
+}
+
 static void unpremultiply(struct vision_image *img)
 {
 	size_t n = (size_t)img->width * img->height;
@@ -513,6 +523,26 @@ int vision_place(struct vision_image *canvas, const struct vision_image *rgba, s
 	struct vision_image *pre = premultiplied(rgba), *scaled = NULL;
 	int rc = resize_raw(pre, box.width, box.height, &scaled, why);
 	vision_image_free(pre);
+	if (rc != ORR_OK)
+		return rc;
+	over_premultiplied(canvas, scaled, box.x, box.y);
+	vision_image_free(scaled);
+	return ORR_OK;
+}
+
+int vision_place_owned(struct vision_image *canvas, struct vision_image *rgba, struct vision_box box, char **why)
+{
+	if (rgba->bands != 4 || (box.width == rgba->width && box.height == rgba->height)) {
+		int rc = vision_place(canvas, rgba, box, why);
+		vision_image_free(rgba);
+		return rc;
+	}
+	premultiply_in_place(rgba);
+	struct vision_image *scaled = NULL;
+	int rc = box.width < 1 || box.height < 1
+			 ? fail(why, ORR_SOFTWARE, xasprintf("cannot place into %dx%d", box.width, box.height))
+			 : resize_raw(rgba, box.width, box.height, &scaled, why);
+	vision_image_free(rgba);
 	if (rc != ORR_OK)
 		return rc;
 	over_premultiplied(canvas, scaled, box.x, box.y);

@@ -110,6 +110,10 @@ void vision_over(struct vision_image *canvas, const struct vision_image *rgba, i
 /* Resize rgba to box and composite it over canvas there. */
 int vision_place(struct vision_image *canvas, const struct vision_image *rgba, struct vision_box box, char **why);
 
+/* vision_place that consumes rgba (premultiplied in place, then freed):
+ * one image-sized copy fewer, for batches. */
+int vision_place_owned(struct vision_image *canvas, struct vision_image *rgba, struct vision_box box, char **why);
+
 /* A soft contact shadow for a cut-out: an RGBA image of the same width as
  * rgba and a height a fraction of it, black with a blurred elliptical
  * alpha of peak opacity `strength` (0..1), to be placed under the

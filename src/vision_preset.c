@@ -418,7 +418,9 @@ static int fit(struct run *r, double occupancy, char **why)
 	crop_to_visible(r);
 	struct vision_box box = vision_fit(r->cut->width, r->cut->height, p->width, p->height, occupancy);
 	r->canvas = vision_image_fill(p->width, p->height, p->background);
-	int rc = vision_place(r->canvas, r->cut, box, why);
+	/* the cut-out is not needed after this: placed in place, and freed */
+	int rc = vision_place_owned(r->canvas, r->cut, box, why);
+	r->cut = NULL;
 	if (rc != ORR_OK)
 		return rc;
 	r->res->occupancy = fmax((double)box.width / p->width, (double)box.height / p->height);
@@ -465,8 +467,10 @@ static struct vision_image *as_layer(const struct vision_image *img)
 	return l;
 }
 
-int vision_preset_render(const struct vision_preset *p, const struct vision_image *img, struct vision_image **out,
-			 struct vision_result *res, char **why)
+/* The steps on *img; when own, *img is freed as soon as the cut-out no
+ * longer needs it (and set to NULL), which lowers a batch's peak memory. */
+static int render(const struct vision_preset *p, struct vision_image **img, bool own, struct vision_image **out,
+		  struct vision_result *res, char **why)
 {
 	struct vision_result local;
 	struct run r = { .p = p, .res = res ? res : &local };
@@ -476,10 +480,15 @@ int vision_preset_render(const struct vision_preset *p, const struct vision_imag
 	for (int i = 0; i < p->nsteps; i++)
 		cutout |= p->steps[i].kind == VSTEP_CUTOUT;
 	if (!cutout)
-		r.cut = as_layer(img);
+		r.cut = as_layer(*img);
 	int rc = ORR_OK;
-	for (int i = 0; i < p->nsteps && rc == ORR_OK; i++)
-		rc = run_step(&r, &p->steps[i], img, why);
+	for (int i = 0; i < p->nsteps && rc == ORR_OK; i++) {
+		rc = run_step(&r, &p->steps[i], *img, why);
+		if (own && r.cut && *img) {
+			vision_image_free(*img);
+			*img = NULL;
+		}
+	}
 	vision_image_free(r.cut);
 	if (rc != ORR_OK) {
 		vision_image_free(r.canvas);
@@ -489,6 +498,13 @@ int vision_preset_render(const struct vision_preset *p, const struct vision_imag
 	r.res->height = r.canvas->height;
 	*out = r.canvas;
 	return ORR_OK;
+}
+
+int vision_preset_render(const struct vision_preset *p, const struct vision_image *img, struct vision_image **out,
+			 struct vision_result *res, char **why)
+{
+	struct vision_image *in = (struct vision_image *)img; /* not freed: own is false */
+	return render(p, &in, false, out, res, why);
 }
 
 int vision_process(const struct vision_preset *p, const char *in_path, const char *out_path,
@@ -501,7 +517,7 @@ int vision_process(const struct vision_preset *p, const char *in_path, const cha
 	if (rc != ORR_OK)
 		return rc;
 	char *err = NULL;
-	rc = vision_preset_render(p, img, &canvas, res, &err);
+	rc = render(p, &img, true, &canvas, res, &err);
 	vision_image_free(img);
 	if (rc == ORR_OK) {
 		void *buf;
