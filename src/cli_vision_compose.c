@@ -246,25 +246,28 @@ int cli_vision_poster(struct cli *cli)
 
 /* ---- asset set ----------------------------------------------------------------------- */
 
-/* One preset's output into dir, named after the preset. */
-static int set_one(struct cli *cli, const struct vision_preset *p, const struct vision_image *img,
-		   const char *dir, json_t *list)
+struct set_out {
+	struct cli *cli;
+	const char *dir;
+	json_t *list;
+	int done, total;
+};
+
+/* One output of the set into dir, named after its preset. */
+static int set_save(void *ctx, const struct vision_preset *p, const struct vision_image *canvas,
+		    char **why)
 {
-	struct vision_image *out = NULL;
-	struct vision_result res;
-	char *why = NULL;
-	int rc = vision_preset_render(p, img, &out, &res, &why);
-	char *path = xasprintf("%s/%s.%s", dir, p->name, vision_format_ext(p->enc.format));
-	if (rc == ORR_OK)
-		rc = vision_save(out, &p->enc, path, &why);
-	if (rc == ORR_OK && cli->json)
-		json_array_append_new(list, json_pack("{sssssisi}", "preset", p->name, "path", path,
-						      "width", out->width, "height", out->height));
+	struct set_out *o = ctx;
+	char *path = xasprintf("%s/%s.%s", o->dir, p->name, vision_format_ext(p->enc.format));
+	int rc = vision_save(canvas, &p->enc, path, why);
+	stage(o->cli, ++o->done, o->total, p->name);
+	if (rc == ORR_OK && o->cli->json)
+		json_array_append_new(o->list, json_pack("{sssssisi}", "preset", p->name, "path", path,
+							 "width", canvas->width, "height", canvas->height));
 	else if (rc == ORR_OK)
-		fprintf(cli->out, "%s: %dx%d\n", path, out->width, out->height);
+		fprintf(o->cli->out, "%s: %dx%d\n", path, canvas->width, canvas->height);
 	free(path);
-	vision_image_free(out);
-	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, why);
+	return rc;
 }
 
 int cli_vision_asset_set(struct cli *cli)
@@ -283,20 +286,17 @@ int cli_vision_asset_set(struct cli *cli)
 	if (rc != ORR_OK)
 		return cli_fail(cli, rc, why);
 	int n = 0;
-	struct vision_preset *all = vision_presets(&n), zoom;
-	json_t *list = json_array();
-	for (int i = 0; rc == ORR_OK && i <= n; i++) {
-		stage(cli, i + 1, n + 1, i < n ? all[i].name : "zoom");
-		if (i == n && (rc = compose_zoom_preset(img, &zoom, &why)) != ORR_OK)
-			rc = cli_fail(cli, rc, why);
-		else
-			rc = set_one(cli, i < n ? &all[i] : &zoom, img, dir, list);
-	}
-	free(all);
+	free(vision_presets(&n));
+	struct set_out o = { cli, dir, json_array(), 0, n + 1 };
+	rc = compose_asset_set(img, set_save, &o, &why);
 	vision_image_free(img);
-	if (rc == ORR_OK && cli->json)
-		cli_emit_json(cli, json_pack("{ssso}", "input", in, "outputs", list));
+	if (rc != ORR_OK) {
+		json_decref(o.list);
+		return cli_fail(cli, rc, xasprintf("%s: %s", in, why ? why : "failed"));
+	}
+	if (cli->json)
+		cli_emit_json(cli, json_pack("{ssso}", "input", in, "outputs", o.list));
 	else
-		json_decref(list);
-	return rc;
+		json_decref(o.list);
+	return ORR_OK;
 }

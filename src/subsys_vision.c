@@ -718,29 +718,26 @@ static enum job_status marketplace_run(struct job_ctx *ctx)
 	return rc == ORR_OK ? vjob_done(&j) : vjob_fail(&j, rc, why);
 }
 
-/* Every built-in preset and the zoom image from one decode of the
- * product's main image. */
-static int asset_set_all(struct vjob *j, const struct vision_image *img, char **why)
+/* One output of the asset set: saved, listed, checked. */
+static int set_save(void *ctx, const struct vision_preset *p, const struct vision_image *canvas,
+		    char **why)
 {
-	int n = 0;
-	struct vision_preset *all = vision_presets(&n);
-	int rc = all ? ORR_OK : ORR_SOFTWARE;
-	if (!all)
-		*why = xstrdup("the built-in presets do not parse");
-	for (int i = 0; rc == ORR_OK && i <= n; i++) {
-		if (j->ctx->stop && *j->ctx->stop) {
-			rc = -1; /* released, not failed */
-			break;
-		}
-		struct vision_preset zoom;
-		const struct vision_preset *p = &all[i];
-		if (i == n && (rc = compose_zoom_preset(img, &zoom, why)) == ORR_OK)
-			p = &zoom;
-		if (rc == ORR_OK)
-			rc = preset_save(j, p, img, j->product_id, p->name, why);
-		job_progress(j->ctx, (i + 1) * 100 / (n + 1));
-	}
-	free(all);
+	struct vjob *j = ctx;
+	if (j->ctx->stop && *j->ctx->stop)
+		return -1; /* released, not failed */
+	char leaf[32];
+	snprintf(leaf, sizeof leaf, "%lld", (long long)j->product_id);
+	json_t *ids = json_pack("[I]", (json_int_t)j->product_id);
+	j->preset = p->name;
+	int rc = vjob_outdir(j, leaf, why);
+	if (rc == ORR_OK)
+		rc = vjob_save(j, p->name, canvas, &p->enc, ids, why);
+	j->preset = NULL;
+	json_decref(ids);
+	if (rc == ORR_OK)
+		check_output(j, p, canvas);
+	int done = (int)json_array_size(j->assets) * 100 / 7; /* six presets and the zoom */
+	job_progress(j->ctx, done > 100 ? 100 : done);
 	return rc;
 }
 
@@ -755,7 +752,7 @@ static enum job_status asset_set_run(struct job_ctx *ctx)
 	if (rc == ORR_OK)
 		rc = vision_load(path, NULL, &img, &why);
 	if (rc == ORR_OK)
-		rc = asset_set_all(&j, img, &why);
+		rc = compose_asset_set(img, set_save, &j, &why);
 	vision_image_free(img);
 	free(path);
 	if (rc == -1) {

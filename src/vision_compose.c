@@ -831,6 +831,111 @@ int compose_zoom_preset(const struct vision_image *img, struct vision_preset *z,
 	return ORR_OK;
 }
 
+/* One cut-out per distinct cutout step: presets usually share theirs. */
+#define SET_CUTS 8
+
+struct set_cut {
+	struct vision_mask_opts mask;
+	bool normalise;
+	struct vision_image *cut;
+};
+
+struct set_cache {
+	struct set_cut v[SET_CUTS];
+	int n;
+};
+
+static bool same_cut(const struct set_cut *c, const struct vision_mask_opts *m, bool normalise)
+{
+	return c->normalise == normalise && c->mask.tolerance == m->tolerance &&
+	       c->mask.feather == m->feather && c->mask.ignore_alpha == m->ignore_alpha &&
+	       c->mask.keep_holes == m->keep_holes;
+}
+
+/* The preset without its cutout and normalise steps, and what they ask:
+ * rendered from a cut-out, the preset takes it as its layer. */
+static bool strip_cutout(const struct vision_preset *p, struct vision_preset *q,
+			 struct vision_mask_opts *mask, bool *normalise)
+{
+	bool has = false;
+	*q = *p;
+	q->nsteps = 0;
+	*normalise = false;
+	for (int i = 0; i < p->nsteps; i++) {
+		const struct vision_step *s = &p->steps[i];
+		if (s->kind == VSTEP_CUTOUT) {
+			*mask = s->mask;
+			has = true;
+		} else if (s->kind == VSTEP_NORMALISE) {
+			*normalise = true;
+		} else {
+			q->steps[q->nsteps++] = *s;
+		}
+	}
+	return has;
+}
+
+static int set_cut_of(struct set_cache *c, const struct vision_image *img,
+		      const struct vision_mask_opts *mask, bool normalise,
+		      const struct vision_image **cut, char **why)
+{
+	for (int i = 0; i < c->n; i++)
+		if (same_cut(&c->v[i], mask, normalise)) {
+			*cut = c->v[i].cut;
+			return ORR_OK;
+		}
+	if (c->n == SET_CUTS) /* cannot happen with the built-in presets */
+		return fail(why, ORR_SOFTWARE, xstrdup("asset set: too many kinds of cut-out"));
+	struct vision_mask_info info;
+	struct set_cut *n = &c->v[c->n];
+	int rc = vision_cutout(img, mask, normalise, &n->cut, &info, why);
+	if (rc != ORR_OK)
+		return rc;
+	n->mask = *mask;
+	n->normalise = normalise;
+	c->n++;
+	*cut = n->cut;
+	return ORR_OK;
+}
+
+/* One preset of the set: from the shared cut-out when it has a cutout
+ * step, else as the preset says. */
+static int set_render(struct set_cache *c, const struct vision_preset *p,
+		      const struct vision_image *img, struct vision_image **out, char **why)
+{
+	struct vision_preset q;
+	struct vision_mask_opts mask;
+	bool normalise;
+	struct vision_result res;
+	if (!strip_cutout(p, &q, &mask, &normalise))
+		return vision_preset_render(p, img, out, &res, why);
+	const struct vision_image *cut = NULL;
+	int rc = set_cut_of(c, img, &mask, normalise, &cut, why);
+	return rc == ORR_OK ? vision_preset_render(&q, cut, out, &res, why) : rc;
+}
+
+int compose_asset_set(const struct vision_image *img, compose_set_fn fn, void *ctx, char **why)
+{
+	int n = 0;
+	struct vision_preset *all = vision_presets(&n), zoom;
+	if (!all)
+		return fail(why, ORR_SOFTWARE, xstrdup("the built-in presets do not parse"));
+	struct set_cache cache = { .n = 0 };
+	int rc = compose_zoom_preset(img, &zoom, why);
+	for (int i = 0; rc == ORR_OK && i <= n; i++) {
+		const struct vision_preset *p = i < n ? &all[i] : &zoom;
+		struct vision_image *canvas = NULL;
+		rc = set_render(&cache, p, img, &canvas, why);
+		if (rc == ORR_OK)
+			rc = fn(ctx, p, canvas, why);
+		vision_image_free(canvas);
+	}
+	for (int i = 0; i < cache.n; i++)
+		vision_image_free(cache.v[i].cut);
+	free(all);
+	return rc;
+}
+
 /* ---- parsing -------------------------------------------------------------------------- */
 
 bool compose_parse_box(const char *s, struct vision_box *box)

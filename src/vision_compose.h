@@ -109,6 +109,17 @@ struct vision_preset;
  * "zoom": the picture a marketplace's zoom view magnifies. */
 int compose_zoom_preset(const struct vision_image *img, struct vision_preset *z, char **why);
 
+/* Every built-in preset and the zoom image of one decoded photo: for each,
+ * in order, fn(ctx, preset, canvas) with the rendered canvas (not yet
+ * encoded).  Presets whose cut-out steps ask the same (mask options,
+ * normalise) share one cut-out: the mask is computed once per kind, not
+ * once per output; the other steps are the preset's own, rendered by
+ * vision_preset_render.  Stops at the first rc != ORR_OK (fn's, or a
+ * render's with *why). */
+typedef int (*compose_set_fn)(void *ctx, const struct vision_preset *p,
+			      const struct vision_image *canvas, char **why);
+int compose_asset_set(const struct vision_image *img, compose_set_fn fn, void *ctx, char **why);
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* The cut-out of one image file (its own alpha when it has one). */

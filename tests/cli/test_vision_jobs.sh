@@ -249,6 +249,15 @@ test_cli_composites_write_their_files() {
 	run vision asset-set "$FIX/vision/luma-yoga-brick.jpg" --out "$T/set" --format json
 	assert_status 0
 	assert_eq 7 "$(ls "$T/set" | wc -l | tr -d ' ')" "files in the asset set"
+	# the set shares one cut-out between presets, yet makes the very bytes
+	# `vision process` makes for each
+	for p in amazon-main thumbnail; do
+		mkdir -p "$T/proc-$p"
+		run vision process "$FIX/vision/luma-yoga-brick.jpg" --preset $p --out "$T/proc-$p"
+		assert_status 0
+		f=$(ls "$T/proc-$p"/*)
+		cmp -s "$f" "$T/set/$p.${f##*.}" || fail "the asset set's $p differs from vision process's"
+	done
 }
 
 test_cli_composites_usage_and_bad_input() {
