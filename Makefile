@@ -40,7 +40,7 @@ PRESETS  := $(sort $(wildcard data/presets/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -55,6 +55,7 @@ help:
 	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
 	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
 	@echo "make bench-vision 100 studio photos to amazon-main against ImageMagick convert and the vips CLI"
+	@echo "make bench-vision-compose  lifestyle, group, poster, asset set against ImageMagick convert"
 	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
@@ -167,6 +168,10 @@ bench-audit: deps
 bench-vision: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
 	$(Q)tests/bench/vision.sh
+
+bench-vision-compose: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
+	$(Q)RSS=$(B)/rss tests/bench/vision_compose.sh
 
 bench-jobs: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
