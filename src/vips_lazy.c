@@ -37,7 +37,6 @@ static const struct {
 	SYM(image_get_format, "vips_image_get_format"),
 	SYM(image_get_interpretation, "vips_image_get_interpretation"),
 	SYM(image_get_typeof, "vips_image_get_typeof"),
-	SYM(image_hasalpha, "vips_image_hasalpha"),
 	SYM(image_set_blob_copy, "vips_image_set_blob_copy"),
 	SYM(autorot, "vips_autorot"),
 	SYM(colourspace, "vips_colourspace"),

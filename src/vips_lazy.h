@@ -31,7 +31,6 @@ struct vips_api {
 	__typeof__(vips_image_get_format) *image_get_format;
 	__typeof__(vips_image_get_interpretation) *image_get_interpretation;
 	__typeof__(vips_image_get_typeof) *image_get_typeof;
-	__typeof__(vips_image_hasalpha) *image_hasalpha;
 	__typeof__(vips_image_set_blob_copy) *image_set_blob_copy;
 	__typeof__(vips_autorot) *autorot;
 	__typeof__(vips_colourspace) *colourspace;

@@ -276,3 +276,17 @@ test_bad_output_directory() {
 	assert_status 64
 	assert_err_contains "is not a directory"
 }
+
+test_avif_where_libvips_has_it() {
+	vips -l 2>/dev/null | grep -q heifsave || skip "this libvips has no heifsave"
+	cat >"$T/avif.json" <<-'EOF2'
+	{ "name": "avif", "canvas": { "width": 400, "height": 400 },
+	  "steps": [ { "step": "cutout" }, { "step": "fit", "occupancy": 0.8 },
+	             { "step": "encode", "format": "avif", "quality": 60 } ] }
+	EOF2
+	run vision process "$FIX/images/vision/luma-yoga-brick.jpg" --preset "$T/avif.json" --out "$T/out"
+	assert_status 0
+	run vision check "$T/out/luma-yoga-brick.avif" --preset "$T/avif.json" --format json
+	assert_status 0
+	assert_eq avif "$(json_sql "$T/.out" "json_extract(j, '$.format')")" "format"
+}
