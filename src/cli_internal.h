@@ -9,6 +9,7 @@
 
 #include "cli_args.h"
 #include "rules.h"
+#include "secrets.h"
 
 enum db_need { DB_NONE, DB_READ, DB_WRITE };
 
@@ -22,6 +23,8 @@ struct cli {
 	bool md;               /* audit --format md */
 	const char *rules_dir; /* --rules DIR, else rules/ beside the database */
 	const char *log_format; /* --log-format: the runner's log lines, text or json */
+	const char *secrets_file; /* --secrets PATH, else secrets.json beside the database */
+	struct secrets *secrets;  /* loaded before the command runs; never printed */
 };
 
 struct cli_command {
