@@ -5,7 +5,7 @@ DESTDIR ?=
 CC      ?= cc
 B       := .build
 
-PKGS     = ncursesw sqlite3 libcurl jansson libcrypto vips
+PKGS     = ncursesw sqlite3 libcurl jansson libcrypto libmicrohttpd vips
 WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wwrite-strings -Wformat=2 -Wvla
 CSTD     = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE

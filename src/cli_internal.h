@@ -98,5 +98,13 @@ extern const int cli_rules_ncommands, cli_jobs_ncommands, cli_audit_ncommands;
 /* KPIs: collect, show, baselines, compare, export (cli_kpi.c). */
 extern const struct cli_command cli_kpi_commands[];
 extern const int cli_kpi_ncommands;
+/* serve (cli_serve.c); its options are shared with `run --listen`. */
+extern const struct cli_command cli_serve_commands[];
+extern const int cli_serve_ncommands;
+#define OPTS_SERVE { "threads", true, NULL }, { "max-body", true, NULL }, { "rate", true, NULL }, \
+	{ "currency", true, NULL }
+struct serve_options;
+/* The serve options of the command line (--listen may be absent). */
+int cli_serve_options(struct cli *cli, struct serve_options *o);
 
 #endif
