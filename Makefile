@@ -101,11 +101,17 @@ $(B)/gen_retail: tests/bench/gen_retail.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
+# The misbehaving HTTP server of the integration tests (tests/cli/test_http.sh).
+$(B)/faultsrv: tests/tools/faultsrv.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $$(pkg-config --cflags libmicrohttpd jansson) \
+		-o $@ $< $$(pkg-config --libs libmicrohttpd jansson) -lpthread
+
 $(B)/rss: tests/bench/rss.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-test: $(BIN) $(TEST_BIN)
+test: $(BIN) $(TEST_BIN) $(B)/faultsrv
 	$(Q)B=$(B) ORRERY=$(BIN) tests/run.sh
 
 check: deps
