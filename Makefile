@@ -39,7 +39,7 @@ RULES    := $(sort $(wildcard data/rules/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-http fuzz fuzz-rules fuzz-webhook lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -53,7 +53,8 @@ help:
 	@echo "make bench     ingest benchmark against sqlite3 .import"
 	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
 	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
-	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
+	@echo "make fuzz      libFuzzer targets: the CSV reader, the rules parser, webhook payloads (clang)"
+	@echo "make bench-http  inbound webhooks verified and stored per second under wrk"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
 	@echo "V=1            show full compiler command lines"
@@ -165,6 +166,7 @@ fuzz: $(B)/fuzz_csv
 	$(Q)mkdir -p $(B)/fuzz-corpus && cp tests/fuzz/corpus/* $(B)/fuzz-corpus/ 2>/dev/null; \
 	$(B)/fuzz_csv -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-corpus
 	$(Q)$(MAKE) --no-print-directory fuzz-rules
+	$(Q)$(MAKE) --no-print-directory fuzz-webhook
 
 # The rule language: parser, position index, conditions and templates.
 fuzz-rules: $(B)/fuzz_rules
@@ -180,6 +182,25 @@ $(B)/fuzz_rules: tests/fuzz/fuzz_rules.c src/rules.c src/rule_cond.c src/rule_tm
 	@mkdir -p $(B)
 	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson) \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson)
+
+# Inbound webhook payloads (src/webhook_map.c): first byte the topic, the rest the body.
+fuzz-webhook: $(B)/fuzz_webhook
+	$(Q)mkdir -p $(B)/fuzz-webhook-corpus && cp tests/fuzz/webhook-corpus/* $(B)/fuzz-webhook-corpus/ 2>/dev/null; \
+	$(B)/fuzz_webhook -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-webhook-corpus
+
+$(B)/fuzz_webhook: tests/fuzz/fuzz_webhook.c src/webhook_map.c src/parse.c src/xalloc.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson) \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson)
+
+# Inbound webhooks under wrk (tests/bench/http_in.sh).
+$(B)/gen_webhooks: tests/bench/gen_webhooks.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) $$(pkg-config --cflags libcrypto) -o $@ $< $$(pkg-config --libs libcrypto)
+
+bench-http: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_webhooks
+	$(Q)tests/bench/http_in.sh
 
 lint:
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h ui/*.c tests/unit/*.c 2>/dev/null || true
