@@ -15,6 +15,7 @@
 #include "runlog.h"
 #include "schema.h"
 #include "secrets.h"
+#include "subsys_integration.h"
 #include "store.h"
 #include "store_event.h"
 #include "store_source.h"
@@ -740,6 +741,15 @@ static int load_secrets(struct cli *cli)
 	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, err);
 }
 
+/* connectors.json beside the database: refused, like secrets, before any
+ * command runs; the workers of `run` and `deliveries` read it. */
+static int load_connectors(struct cli *cli)
+{
+	char *err = NULL;
+	int rc = integration_setup(cli->db_path, cli->secrets, &err);
+	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, err);
+}
+
 static int run_command(struct cli *cli, const struct cli_command *c, int argc, char **argv)
 {
 	int rc = prepare(cli, c, argc, argv);
@@ -750,11 +760,14 @@ static int run_command(struct cli *cli, const struct cli_command *c, int argc, c
 	if (rc == ORR_OK)
 		rc = load_secrets(cli);
 	if (rc == ORR_OK)
+		rc = load_connectors(cli);
+	if (rc == ORR_OK)
 		rc = open_db(cli, c->db);
 	if (rc == ORR_OK)
 		rc = c->run(cli);
 	store_close(cli->st);
 	cli->st = NULL;
+	integration_teardown();
 	secrets_free(cli->secrets);
 	cli->secrets = NULL;
 	cli_args_free(&cli->args);

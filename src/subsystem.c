@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "subsys_audit.h"
+#include "subsys_integration.h"
 #include "subsys_manual.h"
 #include "subsys_system.h"
 
@@ -11,6 +12,7 @@ static const struct subsystem *const registry[] = {
 	&subsys_manual,
 	&subsys_system,
 	&subsys_audit,
+	&subsys_integration,
 };
 
 #define NREGISTRY (sizeof registry / sizeof *registry)
