@@ -617,6 +617,7 @@ static const struct {
 	{ cli_audit_commands, &cli_audit_ncommands },
 	{ cli_kpi_commands, &cli_kpi_ncommands },
 	{ cli_serve_commands, &cli_serve_ncommands },
+	{ cli_deliveries_commands, &cli_deliveries_ncommands },
 };
 
 static const struct cli_command *find_command(const char *name)

@@ -101,6 +101,9 @@ extern const int cli_kpi_ncommands;
 /* serve (cli_serve.c); its options are shared with `run --listen`. */
 extern const struct cli_command cli_serve_commands[];
 extern const int cli_serve_ncommands;
+/* deliveries, connectors (cli_deliveries.c). */
+extern const struct cli_command cli_deliveries_commands[];
+extern const int cli_deliveries_ncommands;
 #define OPTS_SERVE { "threads", true, NULL }, { "max-body", true, NULL }, { "rate", true, NULL }, \
 	{ "currency", true, NULL }
 struct serve_options;
