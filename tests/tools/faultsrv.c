@@ -163,10 +163,11 @@ static enum MHD_Result reply_listing(struct MHD_Connection *c, const char *url, 
 	char *text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	char link[1024] = "";
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	if (from + limit < total)
 		snprintf(link, sizeof link,
-			 "<http://127.0.0.1%s?limit=%ld&page_info=c%ld>; rel=\"next\"", url, limit,
-			 from + limit);
+			 "<http://%s%s?limit=%ld&page_info=c%ld>; rel=\"next\"",
+			 host ? host : "127.0.0.1", url, limit, from + limit);
 	enum MHD_Result ok =
 		reply(c, 200, text, strlen(text), NULL, link[0] ? "Link" : NULL, link);
 	free(text);
