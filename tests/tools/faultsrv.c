@@ -14,7 +14,7 @@
  *   /flaky/K/...         500 for the first K requests to this exact path, then 200
  *   /slow/MS             sleeps MS milliseconds, then 200
  *   /reset               closes the connection without an answer
- *   /malformed           200 with a body that is not JSON
+ *   /malformed[/...]     200 with a body that is not JSON
  *   /big/N               200 with N bytes of JSON
  *   /admin/api/V/products.json, /admin/api/V/orders.json
  *                        Shopify Admin REST listing of --products (an object
@@ -198,7 +198,7 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 	}
 	if (strcmp(url, "/reset") == 0)
 		return MHD_NO; /* libmicrohttpd closes the connection */
-	if (strcmp(url, "/malformed") == 0)
+	if (strncmp(url, "/malformed", 10) == 0)
 		return reply_text(c, 200, "{\"products\": [ {\"id\": 1,,, ");
 	if (sscanf(url, "/big/%ld", &n) == 1)
 		return reply_big(c, n);
