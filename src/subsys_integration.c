@@ -348,8 +348,8 @@ static const struct job_kind integration_kinds[] = {
 
 /* what it consumes depends on connectors.json: the map draws those edges */
 static const char *const integration_consumes[] = { NULL };
-static const char *const integration_produces[] = { "product.created", "product.updated",
-						    "order.created", "order.updated", NULL };
+/* pulls store through ingest, whose node on the map owns those events */
+static const char *const integration_produces[] = { NULL };
 
 /* The engine's breaker for the whole subsystem trips only when every
  * connector fails at once: each connector has its own (connector_state). */

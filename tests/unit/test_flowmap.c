@@ -137,7 +137,7 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 	      "  \"then\": [{\"enqueue\": {\"kind\": \"system.canary\"}}]}]");
 	json_t *m = build(NULL, HOUR);
 	/* ingest -> audit (declared); every subsystem -> manual and -> system */
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 7);
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 9);
 	cr_expect(edge(m, "manual", "manual"), "a self loop is an edge");
 	cr_expect_eq(num(node(m, "ingest"), "layer"), 0);
 	cr_expect_eq(num(node(m, "audit"), "layer"), 1);
@@ -148,8 +148,9 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 	cr_expect_eq(num(node(m, "audit"), "dependants"), 2);
 	cr_expect_eq(num(node(m, "manual"), "dependants"), 1, "itself does not count");
 	cr_expect_eq(num(node(m, "system"), "dependants"), 1);
-	const char *order[] = { "ingest", "audit", "manual", "system" };
-	for (size_t i = 0; i < 4; i++)
+	cr_expect_eq(num(node(m, "integration"), "layer"), 0, "nothing feeds it without connectors");
+	const char *order[] = { "ingest", "integration", "audit", "manual", "system" };
+	for (size_t i = 0; i < 5; i++)
 		cr_expect_str_eq(json_string_value(json_object_get(
 				     json_array_get(json_object_get(m, "nodes"), i), "name")),
 				 order[i]);
@@ -162,7 +163,7 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 Test(flowmap, no_rules_and_bad_windows)
 {
 	json_t *m = build(NULL, 15 * MIN);
-	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 4);
+	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 5);
 	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 1, "audit's declared input");
 	json_decref(m);
 	char *err = NULL;
