@@ -858,8 +858,9 @@ enum orr_rc ingest_file(struct store *st, const char *path, const struct ingest_
 	return rc;
 }
 
-enum orr_rc ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
-			  const struct ingest_options *opt, struct ingest_report *rep, char **err)
+enum orr_rc ingest_buffer_in_tx(struct store *st, const char *name, const char *data, size_t len,
+				const struct ingest_options *opt, struct ingest_report *rep,
+				char **err)
 {
 	memset(rep, 0, sizeof *rep);
 	snprintf(rep->path, sizeof rep->path, "%s", name);
@@ -871,15 +872,22 @@ enum orr_rc ingest_buffer(struct store *st, const char *name, const char *data, 
 	}
 	struct ingest_options o = *opt;
 	o.format = importer_jsonl.name;
-	enum orr_rc rc = store_begin(st, err);
-	if (rc == ORR_OK) {
-		rc = ingest_in_tx(st, fp, (long)len, "", name, &o, rep, err);
-		if (rc == ORR_OK)
-			rc = store_commit(st, err);
-		else
-			store_rollback(st);
-	}
+	enum orr_rc rc = ingest_in_tx(st, fp, (long)len, "", name, &o, rep, err);
 	fclose(fp);
+	return rc;
+}
+
+enum orr_rc ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
+			  const struct ingest_options *opt, struct ingest_report *rep, char **err)
+{
+	enum orr_rc rc = store_begin(st, err);
+	if (rc != ORR_OK)
+		return rc;
+	rc = ingest_buffer_in_tx(st, name, data, len, opt, rep, err);
+	if (rc == ORR_OK)
+		rc = store_commit(st, err);
+	else
+		store_rollback(st);
 	return rc;
 }
 

@@ -56,6 +56,12 @@ enum orr_rc ingest_file(struct store *st, const char *path, const struct ingest_
  * apply: every call ingests. */
 enum orr_rc ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
 			  const struct ingest_options *opt, struct ingest_report *rep, char **err);
+/* The same inside the caller's transaction (or savepoint), which it neither
+ * commits nor rolls back: the webhook server stores many deliveries per
+ * commit, each in a savepoint of its own. */
+enum orr_rc ingest_buffer_in_tx(struct store *st, const char *name, const char *data, size_t len,
+				const struct ingest_options *opt, struct ingest_report *rep,
+				char **err);
 
 /* The formats ingest knows, for --help and error messages. */
 struct ingest_format_info {

@@ -50,6 +50,39 @@ struct rate_slot {
 	int64_t last_ms;
 };
 
+/* A delivery verified and mapped by a pool thread, waiting for the writer. */
+struct pending {
+	const struct webhook_delivery *d;
+	enum webhook_topic topic;
+	const struct webhook_mapped *m;
+	enum webhook_outcome out;
+	long records;
+	char *err;
+	bool done;
+	struct pending *next;
+};
+
+/* The one writer: it takes every delivery waiting and stores them in one
+ * transaction, each in its own savepoint (group commit).  A commit costs
+ * the same for one delivery as for fifty, and the pages they share (the
+ * tables' last leaves, the indexes) are written once. */
+struct writer {
+	pthread_t thread;
+	bool initialised, started, stop;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct pending *head, *tail;
+	long queued;          /* deliveries in head..tail */
+	atomic_long *inflight; /* deliveries between verified and answered */
+	struct store *st;
+	long batches, stored;
+};
+
+/* How long the writer waits for deliveries being mapped to join a batch.
+ * Waiting only happens while some are in flight, so a lone webhook is
+ * never delayed; under load a batch grows to the number in flight. */
+#define GATHER_US 2000
+
 struct server {
 	struct MHD_Daemon *daemon;
 	struct serve_options o;
@@ -65,11 +98,13 @@ struct server {
 	struct store **stores;
 	size_t nstores;
 	pthread_mutex_t write_lock;
+	struct writer writer;
 	pthread_mutex_t rate_lock;
 	struct rate_slot *rate;
 	/* counters for /metrics */
 	atomic_long requests[R_COUNT][NCODES];
 	atomic_long stored, duplicates, refused_signature, refused_stale, refused_payload;
+	atomic_long inflight; /* see struct writer */
 };
 
 /* The state of one request while its body arrives. */
@@ -231,7 +266,25 @@ static bool shopify_verified(struct server *s, struct MHD_Connection *c, const s
 	return ok;
 }
 
-/* Store a verified delivery and answer for it. */
+/* Hand a mapped delivery to the writer and wait for its outcome. */
+static void submit(struct server *s, struct pending *p)
+{
+	struct writer *w = &s->writer;
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = p;
+	else
+		w->head = p;
+	w->tail = p;
+	w->queued++;
+	pthread_cond_signal(&w->work);
+	while (!p->done)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Verify-side work done: de-duplicate and map on this thread's connection,
+ * store through the writer, answer. */
 static enum MHD_Result deliver(struct server *s, struct MHD_Connection *c, const char *url,
 			       const struct request *q, struct webhook_delivery *d)
 {
@@ -246,14 +299,21 @@ static enum MHD_Result deliver(struct server *s, struct MHD_Connection *c, const
 	clock_format(clock_now(&clock_system), now);
 	d->now = now;
 	d->currency = s->o.currency;
-	struct ingest_report rep;
-	enum webhook_outcome out = webhook_receive(st, d, &rep, &err);
+	struct webhook_mapped m;
+	struct pending p = { .d = d, .m = &m };
+	atomic_fetch_add(&s->inflight, 1);
+	p.out = webhook_prepare(st, d, &p.topic, &m, &p.err);
+	if (p.out == WH_STORED) {
+		submit(s, &p);
+		webhook_mapped_free(&m);
+	}
+	atomic_fetch_sub(&s->inflight, 1);
 	enum MHD_Result ret;
 	char body[96];
-	switch (out) {
+	switch (p.out) {
 	case WH_STORED:
 		atomic_fetch_add(&s->stored, 1);
-		snprintf(body, sizeof body, "{\"status\":\"stored\",\"records\":%ld}", rep.records);
+		snprintf(body, sizeof body, "{\"status\":\"stored\",\"records\":%ld}", p.records);
 		ret = respond(s, c, q->route, 200, "application/json", body);
 		break;
 	case WH_DUPLICATE:
@@ -262,16 +322,130 @@ static enum MHD_Result deliver(struct server *s, struct MHD_Connection *c, const
 		break;
 	case WH_REFUSED:
 		atomic_fetch_add(&s->refused_payload, 1);
-		log_refusal(s, c, url, 422, err ? err : "refused");
-		ret = respond_json(s, c, q->route, 422, "error", err ? err : "refused");
+		log_refusal(s, c, url, 422, p.err ? p.err : "refused");
+		ret = respond_json(s, c, q->route, 422, "error", p.err ? p.err : "refused");
 		break;
 	default:
-		log_refusal(s, c, url, 503, err ? err : "database failure");
+		log_refusal(s, c, url, 503, p.err ? p.err : "database failure");
 		ret = respond_json(s, c, q->route, 503, "error", "the database failed; retry later");
 		break;
 	}
-	free(err);
+	free(p.err);
 	return ret;
+}
+
+/* --- the writer ------------------------------------------------------------------ */
+
+/* Store a batch in one transaction; a failed commit fails every delivery
+ * the batch stored (nothing of them is in the database). */
+static void write_batch(struct writer *w, struct pending *batch)
+{
+	char *err = NULL;
+	enum orr_rc rc = store_begin(w->st, &err);
+	for (struct pending *p = batch; p; p = p->next) {
+		if (rc != ORR_OK) {
+			p->out = WH_FAILED;
+			p->err = xstrdup(err ? err : "cannot start a transaction");
+			continue;
+		}
+		struct ingest_report rep;
+		p->out = webhook_store_in_tx(w->st, p->d, p->topic, p->m, &rep, &p->err);
+		p->records = rep.records;
+	}
+	if (rc == ORR_OK && store_commit(w->st, &err) != ORR_OK) {
+		for (struct pending *p = batch; p; p = p->next)
+			if (p->out == WH_STORED) {
+				p->out = WH_FAILED;
+				p->err = xstrdup(err ? err : "cannot commit");
+			}
+	}
+	free(err);
+	w->batches++;
+}
+
+/* With the lock held and something queued: wait (briefly) until every
+ * delivery in flight has been queued. */
+static void gather(struct writer *w)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += GATHER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!w->stop && w->queued < atomic_load(w->inflight))
+		if (pthread_cond_timedwait(&w->work, &w->lock, &until) != 0)
+			break;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->work, &w->lock);
+		if (!w->head)
+			break;
+		gather(w);
+		struct pending *batch = w->head;
+		w->head = w->tail = NULL;
+		w->queued = 0;
+		pthread_mutex_unlock(&w->lock);
+		write_batch(w, batch);
+		pthread_mutex_lock(&w->lock);
+		/* next is read before done is set: a done pending may vanish */
+		for (struct pending *p = batch, *next; p; p = next) {
+			next = p->next;
+			p->done = true;
+		}
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static enum orr_rc writer_start(struct server *s, char **err)
+{
+	struct writer *w = &s->writer;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	w->initialised = true;
+	w->inflight = &s->inflight;
+	enum orr_rc rc = store_open(s->o.db_path, STORE_READWRITE, &w->st, err);
+	if (rc != ORR_OK)
+		return rc;
+	store_share_write_lock(w->st, &s->write_lock);
+	/* ingest's per-transaction temporary tables (store_entity.c) would
+	 * otherwise open, journal and close a temporary file on every commit */
+	if ((rc = store_exec(w->st, "PRAGMA temp_store = MEMORY", err)) != ORR_OK)
+		return rc;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		*err = xstrdup("cannot start the writer thread");
+		return ORR_SOFTWARE;
+	}
+	w->started = true;
+	return ORR_OK;
+}
+
+/* After the pool has stopped: nothing can be submitted any more. */
+static void writer_stop(struct writer *w)
+{
+	if (!w->initialised)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_signal(&w->work);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	store_close(w->st);
+	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->lock);
 }
 
 static enum MHD_Result shopify(struct server *s, struct MHD_Connection *c, const char *url,
@@ -600,6 +774,7 @@ static enum orr_rc start_daemon(struct server *s, const struct sockaddr_storage 
 
 static void server_free(struct server *s)
 {
+	writer_stop(&s->writer);
 	for (size_t i = 0; i < s->nstores; i++)
 		store_close(s->stores[i]);
 	free(s->stores);
@@ -634,6 +809,8 @@ enum orr_rc serve_start(const struct serve_options *o, struct server **out, char
 		tls_server = NULL, tls_store = NULL; /* the pool threads open their own */
 	}
 	if (rc == ORR_OK)
+		rc = writer_start(s, err);
+	if (rc == ORR_OK)
 		rc = start_daemon(s, &sa, err);
 	if (rc != ORR_OK) {
 		server_free(s);
@@ -657,8 +834,8 @@ void serve_stop(struct server *s)
 		return;
 	MHD_stop_daemon(s->daemon);
 	runlog_write(&s->log, RUNLOG_INFO, &(struct runlog_about){ .subsystem = "serve" },
-		     "stopped: %ld webhooks stored, %ld duplicates, %ld refused",
-		     atomic_load(&s->stored), atomic_load(&s->duplicates),
+		     "stopped: %ld webhooks stored in %ld commits, %ld duplicates, %ld refused",
+		     atomic_load(&s->stored), s->writer.batches, atomic_load(&s->duplicates),
 		     atomic_load(&s->refused_signature) + atomic_load(&s->refused_stale) +
 			     atomic_load(&s->refused_payload));
 	server_free(s);

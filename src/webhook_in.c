@@ -37,44 +37,78 @@ static enum orr_rc write_receipt(void *ctx, struct store *st, char **err)
 	return rc;
 }
 
-static enum orr_rc map_delivery(struct store *st, const struct webhook_delivery *d,
-				enum webhook_topic *t, struct webhook_mapped *m, char **err)
+enum webhook_outcome webhook_prepare(struct store *st, const struct webhook_delivery *d,
+				     enum webhook_topic *t, struct webhook_mapped *m, char **err)
 {
-	if (!d->topic)
-		return webhook_map_standard(d->body, d->len, d->currency, sku_from_store, st, t, m,
-					    err);
-	if (!webhook_topic_parse(d->topic, t)) {
+	memset(m, 0, sizeof *m);
+	if (webhook_receipt_exists(st, d->provider, d->id))
+		return WH_DUPLICATE;
+	enum orr_rc rc;
+	if (!d->topic) {
+		rc = webhook_map_standard(d->body, d->len, d->currency, sku_from_store, st, t, m, err);
+	} else if (!webhook_topic_parse(d->topic, t)) {
 		*err = xasprintf("unsupported topic \"%.60s\" (products/create, products/update, "
 				 "orders/create, inventory_levels/update)", d->topic);
-		return ORR_DATAERR;
+		rc = ORR_DATAERR;
+	} else {
+		rc = webhook_map(*t, d->body, d->len, d->currency, sku_from_store, st, m, err);
 	}
-	return webhook_map(*t, d->body, d->len, d->currency, sku_from_store, st, m, err);
+	return rc == ORR_OK ? WH_STORED : WH_REFUSED;
+}
+
+/* Undo this delivery only: the savepoint's work, not the batch's. */
+static void savepoint_undo(struct store *st)
+{
+	char *e = NULL;
+	if (store_exec(st, "ROLLBACK TO webhook", &e) == ORR_OK)
+		store_exec(st, "RELEASE webhook", &e);
+	free(e);
+}
+
+enum webhook_outcome webhook_store_in_tx(struct store *st, const struct webhook_delivery *d,
+					 enum webhook_topic t, const struct webhook_mapped *m,
+					 struct ingest_report *rep, char **err)
+{
+	memset(rep, 0, sizeof *rep);
+	struct receipt r = { .d = d, .topic = webhook_topic_name(t), .m = m };
+	struct ingest_options opt = { .strict = true, .now = d->now, .currency = d->currency,
+				      .no_source_event = true, .in_tx = write_receipt,
+				      .in_tx_ctx = &r };
+	char name[96];
+	snprintf(name, sizeof name, "webhook:%s/%s", d->provider, r.topic);
+	enum orr_rc rc = store_exec(st, "SAVEPOINT webhook", err);
+	if (rc != ORR_OK)
+		return WH_FAILED;
+	rc = ingest_buffer_in_tx(st, name, m->jsonl, m->len, &opt, rep, err);
+	if (rc != ORR_OK) {
+		savepoint_undo(st);
+		if (r.duplicate) {
+			free(*err);
+			*err = NULL;
+			return WH_DUPLICATE;
+		}
+		return rc == ORR_DATAERR ? WH_REFUSED : WH_FAILED;
+	}
+	rc = store_exec(st, "RELEASE webhook", err);
+	return rc == ORR_OK ? WH_STORED : WH_FAILED;
 }
 
 enum webhook_outcome webhook_receive(struct store *st, const struct webhook_delivery *d,
 				     struct ingest_report *rep, char **err)
 {
 	memset(rep, 0, sizeof *rep);
-	if (webhook_receipt_exists(st, d->provider, d->id))
-		return WH_DUPLICATE;
 	enum webhook_topic t;
 	struct webhook_mapped m;
-	if (map_delivery(st, d, &t, &m, err) != ORR_OK)
-		return WH_REFUSED;
-	struct receipt r = { .d = d, .topic = webhook_topic_name(t), .m = &m };
-	struct ingest_options opt = { .strict = true, .now = d->now, .currency = d->currency,
-				      .no_source_event = true, .in_tx = write_receipt,
-				      .in_tx_ctx = &r };
-	char name[96];
-	snprintf(name, sizeof name, "webhook:%s/%s", d->provider, r.topic);
-	enum orr_rc rc = ingest_buffer(st, name, m.jsonl, m.len, &opt, rep, err);
-	webhook_mapped_free(&m);
-	if (r.duplicate) {
-		free(*err);
-		*err = NULL;
-		return WH_DUPLICATE;
+	enum webhook_outcome out = webhook_prepare(st, d, &t, &m, err);
+	if (out != WH_STORED)
+		return out;
+	if (store_begin(st, err) != ORR_OK) {
+		webhook_mapped_free(&m);
+		return WH_FAILED;
 	}
-	if (rc == ORR_DATAERR)
-		return WH_REFUSED;
-	return rc == ORR_OK ? WH_STORED : WH_FAILED;
+	out = webhook_store_in_tx(st, d, t, &m, rep, err);
+	webhook_mapped_free(&m);
+	if (store_commit(st, err) != ORR_OK)
+		return WH_FAILED;
+	return out;
 }

@@ -33,7 +33,18 @@ struct webhook_delivery {
 	const char *now;        /* UTC, CLOCK_TEXT_LEN form */
 };
 
-/* Map and store one delivery in one transaction with its receipt. */
+/* The first half, no write: WH_DUPLICATE for a delivery id stored before,
+ * WH_REFUSED (*err) for a payload that cannot be mapped, else WH_STORED with
+ * *t and *m (free m with webhook_mapped_free). */
+enum webhook_outcome webhook_prepare(struct store *st, const struct webhook_delivery *d,
+				     enum webhook_topic *t, struct webhook_mapped *m, char **err);
+/* The second half, inside the caller's transaction: the records and the
+ * receipt in a savepoint of their own, so a refused or duplicate delivery
+ * undoes only itself (the server commits many deliveries at once). */
+enum webhook_outcome webhook_store_in_tx(struct store *st, const struct webhook_delivery *d,
+					 enum webhook_topic t, const struct webhook_mapped *m,
+					 struct ingest_report *rep, char **err);
+/* Both halves in one transaction of its own. */
 enum webhook_outcome webhook_receive(struct store *st, const struct webhook_delivery *d,
 				     struct ingest_report *rep, char **err);
 
