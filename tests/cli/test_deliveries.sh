@@ -192,3 +192,24 @@ test_connectors_list_shows_state_and_traffic() {
 	run --db "$DB" run --until-idle --max-seconds 20
 	assert_sql "SELECT state, last_error LIKE '%not a shopify connector%' FROM jobs WHERE kind = 'integration.pull'" "dead|1"
 }
+
+test_map_shows_connectors_with_measured_calls() {
+	setup
+	start_faultsrv
+	hook /flaky/1/x '["order.*"]'
+	run --db "$DB" emit order.created --entity order --entity-id 1
+	run --db "$DB" run --until-idle --max-seconds 20
+	run --db "$DB" map --format json
+	assert_status 0
+	assert_json_valid "$T/.out"
+	assert_eq "connector|webhook" "$(jq -r '.nodes[] | select(.name == "hook") | "\(.kind)|\(.connector)"' "$T/.out")" "node"
+	assert_eq "2|0.5|closed" "$(jq -r '.edges[] | select(.from == "integration" and .to == "hook") | "\(.calls)|\(.success_rate)|\(.breaker)"' "$T/.out")" "edge"
+	assert_eq "number" "$(jq -r '.edges[] | select(.to == "hook") | .p95_ms | type' "$T/.out")" "p95"
+	assert_eq "order.created,order.updated" "$(jq -r '.edges[] | select(.from == "ingest" and .to == "integration") | .via | join(",")' "$T/.out")" "subscribed flow"
+	run --db "$DB" map
+	assert_out_contains "integration -> hook"
+	assert_out_contains "ok 50.0%"
+	run --db "$DB" map --format dot
+	assert_out_contains '"hook" [label="hook\n2 calls, 50% failed", shape=component]'
+	assert_out_contains '"integration" -> "hook"'
+}
