@@ -78,3 +78,24 @@ bool webhook_item_sku(struct store *st, int64_t item, char *out, size_t size)
 	sqlite3_reset(s);
 	return found;
 }
+
+static enum orr_rc savepoint_step(struct store *st, const char *sql, char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st, sql, "webhook savepoint", err);
+	return s ? store_step_done(st, s, "webhook savepoint", err) : ORR_SOFTWARE;
+}
+
+enum orr_rc webhook_savepoint(struct store *st, enum webhook_savepoint_op op, char **err)
+{
+	switch (op) {
+	case WH_SAVEPOINT_BEGIN:
+		return savepoint_step(st, "SAVEPOINT webhook", err);
+	case WH_SAVEPOINT_RELEASE:
+		return savepoint_step(st, "RELEASE webhook", err);
+	case WH_SAVEPOINT_UNDO: {
+		enum orr_rc rc = savepoint_step(st, "ROLLBACK TO webhook", err);
+		return rc == ORR_OK ? savepoint_step(st, "RELEASE webhook", err) : rc;
+	}
+	}
+	return ORR_SOFTWARE;
+}

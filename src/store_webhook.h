@@ -22,6 +22,12 @@ enum orr_rc webhook_receipt_add(struct store *st, const char *provider, const ch
 /* Receipts in total (for /metrics); -1 on error. */
 int64_t webhook_receipt_count(struct store *st);
 
+/* One delivery's savepoint inside the writer's transaction (prepared once
+ * per connection, not parsed per delivery).  UNDO rolls back to it and
+ * releases it. */
+enum webhook_savepoint_op { WH_SAVEPOINT_BEGIN, WH_SAVEPOINT_RELEASE, WH_SAVEPOINT_UNDO };
+enum orr_rc webhook_savepoint(struct store *st, enum webhook_savepoint_op op, char **err);
+
 /* Remember which SKU an inventory item is (inside the caller's
  * transaction). */
 enum orr_rc webhook_item_put(struct store *st, int64_t item, const char *sku, char **err);

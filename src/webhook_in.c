@@ -60,8 +60,7 @@ enum webhook_outcome webhook_prepare(struct store *st, const struct webhook_deli
 static void savepoint_undo(struct store *st)
 {
 	char *e = NULL;
-	if (store_exec(st, "ROLLBACK TO webhook", &e) == ORR_OK)
-		store_exec(st, "RELEASE webhook", &e);
+	webhook_savepoint(st, WH_SAVEPOINT_UNDO, &e);
 	free(e);
 }
 
@@ -76,7 +75,7 @@ enum webhook_outcome webhook_store_in_tx(struct store *st, const struct webhook_
 				      .in_tx_ctx = &r };
 	char name[96];
 	snprintf(name, sizeof name, "webhook:%s/%s", d->provider, r.topic);
-	enum orr_rc rc = store_exec(st, "SAVEPOINT webhook", err);
+	enum orr_rc rc = webhook_savepoint(st, WH_SAVEPOINT_BEGIN, err);
 	if (rc != ORR_OK)
 		return WH_FAILED;
 	rc = ingest_buffer_in_tx(st, name, m->jsonl, m->len, &opt, rep, err);
@@ -89,7 +88,7 @@ enum webhook_outcome webhook_store_in_tx(struct store *st, const struct webhook_
 		}
 		return rc == ORR_DATAERR ? WH_REFUSED : WH_FAILED;
 	}
-	rc = store_exec(st, "RELEASE webhook", err);
+	rc = webhook_savepoint(st, WH_SAVEPOINT_RELEASE, err);
 	return rc == ORR_OK ? WH_STORED : WH_FAILED;
 }
 
