@@ -128,6 +128,7 @@ static struct store *thread_store(struct server *s, char **err)
 	if (store_open(s->o.db_path, STORE_READWRITE, &st, err) != ORR_OK)
 		return NULL;
 	store_share_write_lock(st, &s->write_lock);
+	store_tune_for_service(st); /* reads what the writer just wrote: mapped, not copied */
 	pthread_mutex_lock(&s->stores_lock);
 	s->stores = xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
 	s->stores[s->nstores++] = st;
@@ -418,6 +419,7 @@ static enum orr_rc writer_start(struct server *s, char **err)
 	if (rc != ORR_OK)
 		return rc;
 	store_share_write_lock(w->st, &s->write_lock);
+	store_tune_for_service(w->st);
 	/* ingest's per-transaction temporary tables (store_entity.c) would
 	 * otherwise open, journal and close a temporary file on every commit */
 	if ((rc = store_exec(w->st, "PRAGMA temp_store = MEMORY", err)) != ORR_OK)
@@ -494,9 +496,9 @@ static enum MHD_Result healthz(struct server *s, struct MHD_Connection *c)
 {
 	char *err = NULL;
 	struct store *st = thread_store(s, &err);
-	int64_t n = st ? webhook_receipt_count(st) : -1;
+	bool alive = st && webhook_store_alive(st);
 	free(err);
-	if (n < 0)
+	if (!alive)
 		return respond_json(s, c, R_HEALTHZ, 503, "status", "database unavailable");
 	return respond_json(s, c, R_HEALTHZ, 200, "status", "ok");
 }

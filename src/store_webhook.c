@@ -42,6 +42,16 @@ enum orr_rc webhook_receipt_add(struct store *st, const char *provider, const ch
 	return rc;
 }
 
+bool webhook_store_alive(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM webhook_receipts LIMIT 1");
+	if (!s)
+		return false;
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
 int64_t webhook_receipt_count(struct store *st)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM webhook_receipts");

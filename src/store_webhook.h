@@ -19,6 +19,9 @@ bool webhook_receipt_exists(struct store *st, const char *provider, const char *
 enum orr_rc webhook_receipt_add(struct store *st, const char *provider, const char *id,
 				const char *topic, const char *now, long records, bool *duplicate,
 				char **err);
+/* The database answers and has the webhook tables (for /healthz): one
+ * indexed step, not a count. */
+bool webhook_store_alive(struct store *st);
 /* Receipts in total (for /metrics); -1 on error. */
 int64_t webhook_receipt_count(struct store *st);
 

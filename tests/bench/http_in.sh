@@ -74,7 +74,6 @@ rm -f "$dir/all.tsv"
 # One Lua script for the POST cases: MODE stored | replayed | forged.
 cat >"$dir/post.lua" <<EOF
 local dir, mode = "$dir", os.getenv("MODE")
-local replay_n = tonumber(os.getenv("REPLAY_N") or "0")
 local counter = 0
 function setup(thread)
   counter = counter + 1
@@ -87,11 +86,15 @@ function init(args)
     macs[#macs + 1] = line:sub(1, tab - 1)
     bodies[#bodies + 1] = line:sub(tab + 1)
   end
+  stored = {}
+  if mode == "replayed" then
+    for l in io.lines(dir .. "/stored-" .. tid .. ".txt") do stored[#stored + 1] = tonumber(l) end
+  end
   n = 0
 end
 function request()
   n = n + 1
-  local i = (n - 1) % (mode == "replayed" and replay_n or #bodies) + 1
+  local i = mode == "replayed" and stored[(n - 1) % #stored + 1] or (n - 1) % #bodies + 1
   local mac = mode == "forged" and "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" or macs[i]
   return wrk.format("POST", "/webhooks/shopify/products/create",
     { ["Content-Type"] = "application/json", ["X-Shopify-Hmac-Sha256"] = mac,
@@ -136,15 +139,23 @@ stop_server() {
     SPID=
 }
 
-# wrk_case NAME SCRIPT [PATH]: sets REQS NON2XX SOCKERR P50US P99US RATE.
+TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SPID/stat"; }
+
+# wrk_case NAME SCRIPT [PATH]: sets REQS NON2XX SOCKERR P50US P99US RATE, and
+# CPUUS: the server's CPU time (user + system) per answered request in us,
+# which the other load on the machine changes much less than the rate.
 wrk_case() {
     log=$dir/wrk-$1.log
+    c0=$(cpu_ticks)
     wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER}s" -s "$2" \
         "http://127.0.0.1:$port${3:-/}" >"$log" 2>&1 || die "wrk failed: $(cat "$log")"
+    c1=$(cpu_ticks)
     RATE=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$log" | head -1)
     set -- $(sed -n 's/^RESULT //p' "$log")
     [ $# = 5 ] || die "no result from wrk: $(cat "$log")"
     REQS=$1 NON2XX=$2 SOCKERR=$3 P50US=$4 P99US=$5
+    CPUUS=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$REQS" 'BEGIN { printf "%.0f", n ? t * 1e6 / k / n : 0 }')
     [ "$SOCKERR" = 0 ] || say "note: $SOCKERR socket errors in $log"
 }
 
@@ -155,13 +166,14 @@ while [ "$i" -le "$RUNS" ]; do
     start_server
     wrk_case healthz "$dir/get.lua" /healthz
     [ "$NON2XX" = 0 ] || die "healthz: $NON2XX non-2xx answers"
-    h_rate=$RATE h_p50=$P50US h_p99=$P99US
+    h_rate=$RATE h_p50=$P50US h_p99=$P99US h_cpu=$CPUUS
     MODE=forged wrk_case forged "$dir/post.lua"
     [ "$NON2XX" = "$REQS" ] || die "forged: $NON2XX of $REQS refused"
     [ "$(q "$db" "SELECT count(*) FROM webhook_receipts")" = 0 ] || die "forged requests stored something"
-    f_rate=$RATE f_p50=$P50US f_p99=$P99US
+    f_rate=$RATE f_p50=$P50US f_p99=$P99US f_cpu=$CPUUS
     MODE=stored wrk_case stored "$dir/post.lua"
     [ "$NON2XX" = 0 ] || die "stored: $NON2XX non-2xx answers (see $dir/serve.log)"
+    s_cpu=$CPUUS
     stop_server
     receipts=$(q "$db" "SELECT count(*) FROM webhook_receipts")
     products=$(q "$db" "SELECT count(*) FROM products")
@@ -179,32 +191,40 @@ while [ "$i" -le "$RUNS" ]; do
     k=0
     until grep -q 'serving on' "$dir/serve.log"; do k=$((k + 1)); [ $k -lt 100 ] || die "restart"; sleep 0.1; done
     port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-    # each wrk thread replays only ids it had stored
-    replay_n=$(q "$db" "SELECT min(c) FROM (SELECT count(*) AS c FROM webhook_receipts
-        GROUP BY substr(webhook_id, 1, instr(webhook_id, '-')))")
-    MODE=replayed REPLAY_N=$replay_n wrk_case replayed "$dir/post.lua"
+    # each wrk thread replays exactly the ids of its that were stored
+    k=1
+    while [ "$k" -le "$WRK_THREADS" ]; do
+        q "$db" "SELECT substr(webhook_id, instr(webhook_id, '-') + 1) FROM webhook_receipts
+            WHERE webhook_id LIKE 't$k-%'" >"$dir/stored-$k.txt"
+        [ -s "$dir/stored-$k.txt" ] || die "wrk thread $k stored nothing"
+        k=$((k + 1))
+    done
+    MODE=replayed wrk_case replayed "$dir/post.lua"
     [ "$NON2XX" = 0 ] || die "replayed: $NON2XX non-2xx answers"
     stop_server
     [ "$(q "$db" "SELECT count(*) FROM webhook_receipts")" = "$receipts" ] ||
         die "replays stored new receipts"
-    r_rate=$RATE r_p50=$P50US r_p99=$P99US
-    printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$h_rate" "$h_p50" "$h_p99" "$f_rate" \
-        "$f_p50" "$f_p99" "$s_rate" "$s_p50" "$s_p99" "$r_rate" "$r_p50" "$r_p99" "$receipts" \
-        "$s_events" >>"$res"
-    say "run $i/$RUNS: healthz $h_rate/s, forged $f_rate/s, stored $s_rate/s ($receipts webhooks, $s_events events), replayed $r_rate/s"
+    r_rate=$RATE r_p50=$P50US r_p99=$P99US r_cpu=$CPUUS
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$h_rate" "$h_p50" \
+        "$h_p99" "$f_rate" "$f_p50" "$f_p99" "$s_rate" "$s_p50" "$s_p99" "$r_rate" "$r_p50" \
+        "$r_p99" "$receipts" "$s_events" "$h_cpu" "$f_cpu" "$s_cpu" "$r_cpu" "$load" >>"$res"
+    say "run $i/$RUNS: healthz $h_rate/s, forged $f_rate/s, stored $s_rate/s ($receipts webhooks, $s_events events, $s_cpu us CPU each), replayed $r_rate/s; load average $load"
     i=$((i + 1))
 done
 
 med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 col() { awk -v c="$1" '{ print $c }' "$res" | med; }
 {
-    printf '| case (%s s, wrk -t%s -c%s, serve --threads %s) | requests/s | p50 ms | p99 ms |\n' \
+    printf '| case (%s s, wrk -t%s -c%s, serve --threads %s) | requests/s | p50 ms | p99 ms | serve CPU per request |\n' \
         "$SECONDS_PER" "$WRK_THREADS" "$CONNECTIONS" "$THREADS"
-    printf '|---|---:|---:|---:|\n'
+    printf '|---|---:|---:|---:|---:|\n'
     ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
-    printf '| GET /healthz (HTTP floor) | %.0f | %s | %s |\n' "$(col 1)" "$(ms "$(col 2)")" "$(ms "$(col 3)")"
-    printf '| forged signature: 401, nothing stored | %.0f | %s | %s |\n' "$(col 4)" "$(ms "$(col 5)")" "$(ms "$(col 6)")"
-    printf '| **verified and stored** (new product, 5 records, 4 events) | **%.0f** | %s | %s |\n' "$(col 7)" "$(ms "$(col 8)")" "$(ms "$(col 9)")"
-    printf '| verified replay: duplicate, nothing written | %.0f | %s | %s |\n' "$(col 10)" "$(ms "$(col 11)")" "$(ms "$(col 12)")"
-    printf '\nmedians of %s runs; %s cores (%s)\n' "$RUNS" "$(nproc)" "$(uname -m)"
+    row() { printf '| %s | %.0f | %s | %s | %s us |\n' "$1" "$(col "$2")" "$(ms "$(col "$3")")" "$(ms "$(col "$4")")" "$(col "$5")"; }
+    row 'GET /healthz (the HTTP floor)' 1 2 3 15
+    row 'forged signature: 401, nothing stored' 4 5 6 16
+    row '**verified and stored** (a new product: 5 records, 4 events)' 7 8 9 17
+    row 'verified replay: duplicate, nothing written' 10 11 12 18
+    printf '\nmedians of %s runs; %s cores (%s); load average during the runs %s\n' "$RUNS" \
+        "$(nproc)" "$(uname -m)" "$(awk '{ print $19 }' "$res" | tr '\n' ' ')"
 } | tee "$dir/results.md"
