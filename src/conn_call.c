@@ -89,9 +89,38 @@ static void sleep_ms(int64_t ms)
 		;
 }
 
+/* The common case without a write: enabled, breaker closed. */
+static bool gate_open_fast(struct job_ctx *ctx, const struct connector *c)
+{
+	struct connector_state cs;
+	char *err = NULL;
+	if (connector_state_load(ctx->st, c->name, &cs, &err) != ORR_OK) {
+		free(err);
+		return false; /* the transaction below reports it */
+	}
+	bool open = !cs.disabled && cs.breaker.state == BREAKER_CLOSED;
+	connector_state_clear(&cs);
+	return open;
+}
+
+/* Wait for this connector's rate-limit slot, or hand the job back. */
+static enum job_status rate_gate(struct job_ctx *ctx, const struct connector *c, int64_t now)
+{
+	int64_t slot = rate_reserve(c, now);
+	if (slot - now > 2000) { /* a long queue: give the worker back */
+		ctx->not_before = slot;
+		return job_fail(ctx, JOB_RELEASE, "connector %s: rate limit", c->name);
+	}
+	if (slot > now)
+		sleep_ms(slot - now);
+	return JOB_DONE;
+}
+
 enum job_status conn_call_gate(struct job_ctx *ctx, const struct connector *c)
 {
 	int64_t now = clock_now(ctx->clock), wait_until = 0;
+	if (gate_open_fast(ctx, c))
+		return rate_gate(ctx, c, now);
 	struct connector_state cs;
 	bool allowed = false;
 	char *err = NULL;
@@ -121,16 +150,7 @@ enum job_status conn_call_gate(struct job_ctx *ctx, const struct connector *c)
 			     breaker_state_name(cs.breaker.state));
 	}
 	connector_state_clear(&cs);
-	if (s != JOB_DONE)
-		return s;
-	int64_t slot = rate_reserve(c, now);
-	if (slot - now > 2000) { /* a long queue: give the worker back */
-		ctx->not_before = slot;
-		return job_fail(ctx, JOB_RELEASE, "connector %s: rate limit", c->name);
-	}
-	if (slot > now)
-		sleep_ms(slot - now);
-	return JOB_DONE;
+	return s == JOB_DONE ? rate_gate(ctx, c, now) : s;
 }
 
 /* --- authentication -------------------------------------------------------- */
@@ -183,8 +203,8 @@ static bool endpoint_healthy(enum http_class cls)
 	return cls == HTTP_SUCCESS || cls == HTTP_REFUSED;
 }
 
-static enum orr_rc record_in_tx(struct job_ctx *ctx, const struct connector *c,
-				const struct call_record *rec, enum http_class cls, char **err)
+enum orr_rc conn_call_record(struct job_ctx *ctx, const struct connector *c,
+			     const struct call_record *rec, bool healthy, char **err)
 {
 	enum orr_rc rc = call_record(ctx->st, rec, err);
 	struct connector_state cs;
@@ -192,9 +212,16 @@ static enum orr_rc record_in_tx(struct job_ctx *ctx, const struct connector *c,
 		rc = connector_state_load(ctx->st, c->name, &cs, err);
 	if (rc != ORR_OK)
 		return rc;
-	breaker_record(&cs.breaker, &c->breaker, endpoint_healthy(cls), rec->at);
+	breaker_record(&cs.breaker, &c->breaker, healthy, rec->at);
 	rc = connector_state_save_breaker(ctx->st, c->name, &cs.breaker, rec->at, err);
 	connector_state_clear(&cs);
+	return rc;
+}
+
+static enum orr_rc record_in_tx(struct job_ctx *ctx, const struct connector *c,
+				const struct call_record *rec, enum http_class cls, char **err)
+{
+	enum orr_rc rc = conn_call_record(ctx, c, rec, endpoint_healthy(cls), err);
 	if (rc == ORR_OK && cls == HTTP_GONE)
 		rc = connector_set_disabled(ctx->st, c->name, true, "the endpoint answered 410 Gone",
 					    rec->at, err);
@@ -233,6 +260,15 @@ static enum job_status outcome(struct job_ctx *ctx, const struct connector *c,
 		return job_fail(ctx, JOB_PERMANENT, "%s: refused, retrying cannot help",
 				r->error ? r->error : "refused");
 	}
+}
+
+enum job_status conn_call_finish_deferred(struct job_ctx *ctx, const struct connector *c,
+					  int64_t delivery_id, const char *method,
+					  const struct http_response *r)
+{
+	if (r->cls == HTTP_SUCCESS)
+		return JOB_DONE;
+	return conn_call_finish(ctx, c, delivery_id, method, r);
 }
 
 enum job_status conn_call_finish(struct job_ctx *ctx, const struct connector *c,

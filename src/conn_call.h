@@ -10,6 +10,7 @@
 #include "connectors.h"
 #include "http.h"
 #include "jobs.h"
+#include "store_delivery.h"
 
 struct secrets;
 
@@ -33,6 +34,15 @@ void conn_call_free_secret(char *value);
 enum job_status conn_call_finish(struct job_ctx *ctx, const struct connector *c,
 				 int64_t delivery_id, const char *method,
 				 const struct http_response *r);
+/* The same, except that a 2xx is not recorded here: the caller records it
+ * with conn_call_record inside the job's own completing transaction (one
+ * write transaction less per successful call). */
+enum job_status conn_call_finish_deferred(struct job_ctx *ctx, const struct connector *c,
+					  int64_t delivery_id, const char *method,
+					  const struct http_response *r);
+/* Record one call and move the breaker; the caller holds the transaction. */
+enum orr_rc conn_call_record(struct job_ctx *ctx, const struct connector *c,
+			     const struct call_record *rec, bool healthy, char **err);
 
 /* A request with the connector's timeouts and response cap. */
 void conn_call_request(const struct connector *c, struct http_request *req);

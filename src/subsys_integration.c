@@ -269,8 +269,13 @@ static enum job_status post_delivery(struct job_ctx *ctx, const struct connector
 	conn_call_request(c, &req);
 	struct http_response r;
 	enum orr_rc rc = http_perform(&req, &r, &err);
-	enum job_status s = rc == ORR_OK ? conn_call_finish(ctx, c, d->id, "POST", &r)
+	enum job_status s = rc == ORR_OK ? conn_call_finish_deferred(ctx, c, d->id, "POST", &r)
 					 : job_fail(ctx, JOB_PERMANENT, "%s", err);
+	if (s == JOB_DONE) /* recorded by deliver_commit, with the delivery's new state */
+		ctx->result = json_pack("{sIsssssIsIsI}", "delivery_id", (json_int_t)d->id,
+					"msg_id", d->msg_id, "connector", c->name, "status",
+					(json_int_t)r.status, "latency_ms", (json_int_t)r.latency_ms,
+					"at", (json_int_t)clock_now(ctx->clock));
 	free(err);
 	free(sig);
 	conn_call_free_secret(auth);
@@ -302,7 +307,8 @@ static enum job_status deliver_run(struct job_ctx *ctx)
 		s = job_fail(ctx, JOB_PERMANENT, "%s", err ? err : "its event is gone");
 	else if ((s = conn_call_gate(ctx, c)) == JOB_DONE)
 		s = post_delivery(ctx, c, &d, body);
-	ctx->result = json_pack("{sIss}", "delivery_id", (json_int_t)id, "msg_id", d.msg_id);
+	if (!ctx->result)
+		ctx->result = json_pack("{sIss}", "delivery_id", (json_int_t)id, "msg_id", d.msg_id);
 	free(body);
 	free(err);
 	if (have_event)
@@ -311,10 +317,30 @@ static enum job_status deliver_run(struct job_ctx *ctx)
 	return s;
 }
 
+/* The successful call of this job, recorded in its completing transaction
+ * (a lost lease rolls it back with the rest: the job runs again). */
+static enum orr_rc record_success(struct job_ctx *ctx, int64_t id, char **err)
+{
+	json_t *r = ctx->result;
+	const char *name = json_string_value(json_object_get(r, "connector"));
+	const struct connector *c = name ? connectors_find(integration_connectors(), name) : NULL;
+	if (!c)
+		return ORR_OK; /* nothing was sent: the delivery was not pending */
+	struct call_record rec = {
+		.connector = c->name, .method = "POST", .job_id = ctx->id, .delivery_id = id,
+		.status = (long)json_integer_value(json_object_get(r, "status")), .ok = true,
+		.latency_ms = json_integer_value(json_object_get(r, "latency_ms")),
+		.at = json_integer_value(json_object_get(r, "at")) };
+	return conn_call_record(ctx, c, &rec, true, err);
+}
+
 /* In the job's own transaction: the delivery is delivered when its job is. */
 static enum orr_rc deliver_commit(struct job_ctx *ctx, char **err)
 {
 	int64_t id = (int64_t)json_integer_value(json_object_get(ctx->args, "delivery_id"));
+	enum orr_rc rc = record_success(ctx, id, err);
+	if (rc != ORR_OK)
+		return rc;
 	sqlite3_stmt *s = store_stmt_or_err(ctx->st,
 		"SELECT 1 FROM deliveries WHERE id = ?1 AND state = 'pending'", "cannot finish", err);
 	if (!s)
