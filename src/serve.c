@@ -113,7 +113,14 @@ struct request {
 	char *body;
 	size_t len, cap;
 	bool too_big;
+	bool answered; /* 413 queued while the body was still arriving */
+	size_t dropped; /* bytes read and dropped past the limit */
 };
+
+/* A body over the limit is read and dropped so that the client, still
+ * sending, can read the 413 at its end; past this much more it is answered
+ * at once and the connection closed (an endless body is not drained). */
+#define DRAIN_MAX (8 * 1024 * 1024)
 
 /* --- per-thread database connection ------------------------------------------ */
 
@@ -621,6 +628,7 @@ static void take_body(struct server *s, struct request *q, const char *data, siz
 {
 	if (q->too_big || q->len + n > s->o.max_body) {
 		q->too_big = true;
+		q->dropped += n;
 		return;
 	}
 	if (q->len + n + 1 > q->cap) {
@@ -654,8 +662,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (*data_size) {
 		take_body(s, q, data, *data_size);
 		*data_size = 0;
-		return MHD_YES;
+		if (!q->too_big || q->answered || q->dropped <= DRAIN_MAX)
+			return MHD_YES;
+		q->answered = true; /* libmicrohttpd closes the connection after it */
+		log_refusal(s, c, url, 413, "body over the limit");
+		return respond_json(s, c, q->route, 413, "error", "body too large");
 	}
+	if (q->answered)
+		return MHD_YES;
 	if (q->too_big) {
 		log_refusal(s, c, url, 413, "body over the limit");
 		return respond_json(s, c, q->route, 413, "error", "body too large");
