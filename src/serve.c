@@ -50,7 +50,8 @@ struct rate_slot {
 	int64_t last_ms;
 };
 
-/* A delivery verified and mapped by a pool thread, waiting for the writer. */
+/* A delivery verified and mapped by a pool thread, waiting for the writer
+ * while its connection is suspended (the pool thread serves others). */
 struct pending {
 	const struct webhook_delivery *d;
 	enum webhook_topic topic;
@@ -58,30 +59,26 @@ struct pending {
 	enum webhook_outcome out;
 	long records;
 	char *err;
-	bool done;
+	struct MHD_Connection *conn;
+	atomic_bool done; /* set by the writer just before it resumes conn */
 	struct pending *next;
 };
 
 /* The one writer: it takes every delivery waiting and stores them in one
  * transaction, each in its own savepoint (group commit).  A commit costs
  * the same for one delivery as for fifty, and the pages they share (the
- * tables' last leaves, the indexes) are written once. */
+ * tables' last leaves, the indexes) are written once.  No delivery waits
+ * for a batch to fill: while one batch commits, the next gathers. */
 struct writer {
 	pthread_t thread;
 	bool initialised, started, stop;
 	pthread_mutex_t lock;
-	pthread_cond_t work, done;
+	pthread_cond_t work;
 	struct pending *head, *tail;
-	long queued;          /* deliveries in head..tail */
-	atomic_long *inflight; /* deliveries between verified and answered */
+	atomic_long *inflight;
 	struct store *st;
-	long batches, stored;
+	long batches;
 };
-
-/* How long the writer waits for deliveries being mapped to join a batch.
- * Waiting only happens while some are in flight, so a lone webhook is
- * never delayed; under load a batch grows to the number in flight. */
-#define GATHER_US 2000
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -104,12 +101,20 @@ struct server {
 	/* counters for /metrics */
 	atomic_long requests[R_COUNT][NCODES];
 	atomic_long stored, duplicates, refused_signature, refused_stale, refused_payload;
-	atomic_long inflight; /* see struct writer */
+	/* deliveries between the start of storing and their answer; a stop
+	 * waits for none to be left (no connection may stay suspended) */
+	atomic_long inflight;
+	atomic_bool stopping;
 };
 
-/* The state of one request while its body arrives. */
+/* The state of one request while its body arrives and it is stored. */
 struct request {
 	enum route route;
+	bool queued;                  /* handed to the writer, connection suspended */
+	struct webhook_delivery d;
+	struct webhook_mapped m;
+	struct pending p;
+	char id[201], now[CLOCK_TEXT_LEN];
 	char *body;
 	size_t len, cap;
 	bool too_big;
@@ -274,8 +279,8 @@ static bool shopify_verified(struct server *s, struct MHD_Connection *c, const s
 	return ok;
 }
 
-/* Hand a mapped delivery to the writer and wait for its outcome. */
-static void submit(struct server *s, struct pending *p)
+/* Hand a mapped delivery to the writer; it resumes the connection. */
+static void enqueue(struct server *s, struct pending *p)
 {
 	struct writer *w = &s->writer;
 	pthread_mutex_lock(&w->lock);
@@ -284,44 +289,21 @@ static void submit(struct server *s, struct pending *p)
 	else
 		w->head = p;
 	w->tail = p;
-	w->queued++;
 	pthread_cond_signal(&w->work);
-	while (!p->done)
-		pthread_cond_wait(&w->done, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Verify-side work done: de-duplicate and map on this thread's connection,
- * store through the writer, answer. */
-static enum MHD_Result deliver(struct server *s, struct MHD_Connection *c, const char *url,
-			       const struct request *q, struct webhook_delivery *d)
+/* The answer for a delivery: stored or duplicate, refused, or failed. */
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const char *url,
+			      struct request *q)
 {
-	char *err = NULL;
-	struct store *st = thread_store(s, &err);
-	if (!st) {
-		log_refusal(s, c, url, 503, err ? err : "cannot open the database");
-		free(err);
-		return respond_json(s, c, q->route, 503, "error", "the database is unavailable");
-	}
-	char now[CLOCK_TEXT_LEN];
-	clock_format(clock_now(&clock_system), now);
-	d->now = now;
-	d->currency = s->o.currency;
-	struct webhook_mapped m;
-	struct pending p = { .d = d, .m = &m };
-	atomic_fetch_add(&s->inflight, 1);
-	p.out = webhook_prepare(st, d, &p.topic, &m, &p.err);
-	if (p.out == WH_STORED) {
-		submit(s, &p);
-		webhook_mapped_free(&m);
-	}
-	atomic_fetch_sub(&s->inflight, 1);
+	struct pending *p = &q->p;
 	enum MHD_Result ret;
 	char body[96];
-	switch (p.out) {
+	switch (p->out) {
 	case WH_STORED:
 		atomic_fetch_add(&s->stored, 1);
-		snprintf(body, sizeof body, "{\"status\":\"stored\",\"records\":%ld}", p.records);
+		snprintf(body, sizeof body, "{\"status\":\"stored\",\"records\":%ld}", p->records);
 		ret = respond(s, c, q->route, 200, "application/json", body);
 		break;
 	case WH_DUPLICATE:
@@ -330,16 +312,54 @@ static enum MHD_Result deliver(struct server *s, struct MHD_Connection *c, const
 		break;
 	case WH_REFUSED:
 		atomic_fetch_add(&s->refused_payload, 1);
-		log_refusal(s, c, url, 422, p.err ? p.err : "refused");
-		ret = respond_json(s, c, q->route, 422, "error", p.err ? p.err : "refused");
+		log_refusal(s, c, url, 422, p->err ? p->err : "refused");
+		ret = respond_json(s, c, q->route, 422, "error", p->err ? p->err : "refused");
 		break;
 	default:
-		log_refusal(s, c, url, 503, p.err ? p.err : "database failure");
+		log_refusal(s, c, url, 503, p->err ? p->err : "database failure");
 		ret = respond_json(s, c, q->route, 503, "error", "the database failed; retry later");
 		break;
 	}
-	free(p.err);
+	free(p->err);
+	p->err = NULL;
+	webhook_mapped_free(&q->m);
 	return ret;
+}
+
+/* Verified: de-duplicate and map on this thread's connection, then either
+ * answer now or suspend the connection until the writer has stored it. */
+static enum MHD_Result deliver(struct server *s, struct MHD_Connection *c, const char *url,
+			       struct request *q)
+{
+	char *err = NULL;
+	struct store *st = thread_store(s, &err);
+	if (!st) {
+		log_refusal(s, c, url, 503, err ? err : "cannot open the database");
+		free(err);
+		return respond_json(s, c, q->route, 503, "error", "the database is unavailable");
+	}
+	clock_format(clock_now(&clock_system), q->now);
+	q->d.now = q->now;
+	q->d.currency = s->o.currency;
+	q->p.d = &q->d;
+	q->p.m = &q->m;
+	q->p.conn = c;
+	q->p.out = webhook_prepare(st, &q->d, &q->p.topic, &q->m, &q->p.err);
+	if (q->p.out != WH_STORED)
+		return answer(s, c, url, q);
+	/* inflight before stopping is read, the reverse of serve_stop: either
+	 * the stop waits for this delivery or this delivery sees the stop */
+	atomic_fetch_add(&s->inflight, 1);
+	if (atomic_load(&s->stopping)) {
+		atomic_fetch_sub(&s->inflight, 1);
+		q->p.out = WH_FAILED;
+		q->p.err = xstrdup("the server is stopping");
+		return answer(s, c, url, q);
+	}
+	q->queued = true;
+	MHD_suspend_connection(c); /* before the writer can resume it */
+	enqueue(s, &q->p);
+	return MHD_YES;
 }
 
 /* --- the writer ------------------------------------------------------------------ */
@@ -371,22 +391,6 @@ static void write_batch(struct writer *w, struct pending *batch)
 	w->batches++;
 }
 
-/* With the lock held and something queued: wait (briefly) until every
- * delivery in flight has been queued. */
-static void gather(struct writer *w)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += GATHER_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (!w->stop && w->queued < atomic_load(w->inflight))
-		if (pthread_cond_timedwait(&w->work, &w->lock, &until) != 0)
-			break;
-}
-
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -396,19 +400,19 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&w->work, &w->lock);
 		if (!w->head)
 			break;
-		gather(w);
 		struct pending *batch = w->head;
 		w->head = w->tail = NULL;
-		w->queued = 0;
 		pthread_mutex_unlock(&w->lock);
 		write_batch(w, batch);
-		pthread_mutex_lock(&w->lock);
-		/* next is read before done is set: a done pending may vanish */
+		/* next is read before the resume: a resumed request may be
+		 * answered and freed at once */
 		for (struct pending *p = batch, *next; p; p = next) {
 			next = p->next;
-			p->done = true;
+			atomic_store(&p->done, true);
+			MHD_resume_connection(p->conn);
+			atomic_fetch_sub(w->inflight, 1);
 		}
-		pthread_cond_broadcast(&w->done);
+		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -419,7 +423,6 @@ static enum orr_rc writer_start(struct server *s, char **err)
 	struct writer *w = &s->writer;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->done, NULL);
 	w->initialised = true;
 	w->inflight = &s->inflight;
 	enum orr_rc rc = store_open(s->o.db_path, STORE_READWRITE, &w->st, err);
@@ -452,13 +455,12 @@ static void writer_stop(struct writer *w)
 		pthread_join(w->thread, NULL);
 	}
 	store_close(w->st);
-	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->lock);
 }
 
 static enum MHD_Result shopify(struct server *s, struct MHD_Connection *c, const char *url,
-			       const struct request *q)
+			       struct request *q)
 {
 	if (!shopify_verified(s, c, q)) {
 		atomic_fetch_add(&s->refused_signature, 1);
@@ -470,13 +472,14 @@ static enum MHD_Result shopify(struct server *s, struct MHD_Connection *c, const
 		log_refusal(s, c, url, 400, "no X-Shopify-Webhook-Id");
 		return respond_json(s, c, q->route, 400, "error", "X-Shopify-Webhook-Id is required");
 	}
-	struct webhook_delivery d = { .provider = "shopify", .id = id, .body = q->body,
-				      .len = q->len, .topic = url + strlen(SHOPIFY_PREFIX) };
-	return deliver(s, c, url, q, &d);
+	snprintf(q->id, sizeof q->id, "%s", id);
+	q->d = (struct webhook_delivery){ .provider = "shopify", .id = q->id, .body = q->body,
+					  .len = q->len, .topic = url + strlen(SHOPIFY_PREFIX) };
+	return deliver(s, c, url, q);
 }
 
 static enum MHD_Result standard(struct server *s, struct MHD_Connection *c, const char *url,
-				const struct request *q)
+				struct request *q)
 {
 	const char *id = header(c, "webhook-id");
 	enum sig_verdict v = sig_stdwh_verify(s->standard, s->nstandard, id,
@@ -492,9 +495,10 @@ static enum MHD_Result standard(struct server *s, struct MHD_Connection *c, cons
 		log_refusal(s, c, url, 400, "webhook-id longer than 200 bytes");
 		return respond_json(s, c, q->route, 400, "error", "webhook-id is too long");
 	}
-	struct webhook_delivery d = { .provider = "standard", .id = id, .body = q->body,
-				      .len = q->len };
-	return deliver(s, c, url, q, &d);
+	snprintf(q->id, sizeof q->id, "%s", id);
+	q->d = (struct webhook_delivery){ .provider = "standard", .id = q->id, .body = q->body,
+					  .len = q->len };
+	return deliver(s, c, url, q);
 }
 
 /* --- health and metrics ------------------------------------------------------------ */
@@ -659,6 +663,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*con_cls = q;
 		return MHD_YES;
 	}
+	if (q->queued) /* called again once resumed: the writer has an outcome */
+		return atomic_load(&q->p.done) ? answer(s, c, url, q) : MHD_YES;
 	if (*data_size) {
 		take_body(s, q, data, *data_size);
 		*data_size = 0;
@@ -683,6 +689,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls, (void)c, (void)toe;
 	struct request *q = *con_cls;
 	if (q) {
+		webhook_mapped_free(&q->m);
+		free(q->p.err);
 		free(q->body);
 		free(q);
 		*con_cls = NULL;
@@ -770,7 +778,8 @@ static void fill_defaults(struct serve_options *o)
 static enum orr_rc start_daemon(struct server *s, const struct sockaddr_storage *sa, char **err)
 {
 	s->daemon = MHD_start_daemon(
-		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | (sa->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			(sa->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
@@ -848,6 +857,13 @@ void serve_stop(struct server *s)
 {
 	if (!s)
 		return;
+	/* no new connections; deliveries already handed to the writer are
+	 * stored and answered, others answered 503, before the pool stops */
+	MHD_quiesce_daemon(s->daemon);
+	atomic_store(&s->stopping, true);
+	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+	while (atomic_load(&s->inflight) > 0)
+		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	runlog_write(&s->log, RUNLOG_INFO, &(struct runlog_about){ .subsystem = "serve" },
 		     "stopped: %ld webhooks stored in %ld commits, %ld duplicates, %ld refused",
