@@ -156,7 +156,7 @@ enum orr_rc delivery_mark_dead(struct store *st, int64_t id, const char *reason,
 {
 	return delivery_update(st,
 		"UPDATE deliveries SET state = 'dead', last_error = ?2, updated_at = ?3 "
-		"WHERE id = ?1 AND state = 'pending'", id, reason, now, err);
+		"WHERE id = ?1 AND state <> 'delivered'", id, reason, now, err);
 }
 
 enum orr_rc delivery_reset_for_replay(struct store *st, int64_t id, int64_t now, bool *ok,
@@ -165,7 +165,9 @@ enum orr_rc delivery_reset_for_replay(struct store *st, int64_t id, int64_t now,
 	enum orr_rc rc = delivery_update(st,
 		"UPDATE deliveries SET state = 'pending', replays = replays + 1, updated_at = ?3, "
 		"delivered_at = NULL, last_error = coalesce(?2, last_error) "
-		"WHERE id = ?1 AND state <> 'pending'", id, NULL, now, err);
+		"WHERE id = ?1 AND (state <> 'pending' OR NOT EXISTS (SELECT 1 FROM jobs "
+		"WHERE jobs.id = deliveries.job_id AND jobs.state IN ('queued', 'running', 'failed')))",
+		id, NULL, now, err);
 	*ok = rc == ORR_OK && sqlite3_changes(store_sqlite(st)) == 1;
 	return rc;
 }

@@ -45,7 +45,10 @@ enum orr_rc call_record(struct store *st, const struct call_record *c, char **er
 enum orr_rc delivery_mark_delivered(struct store *st, int64_t id, int64_t now, char **err);
 enum orr_rc delivery_mark_dead(struct store *st, int64_t id, const char *reason, int64_t now,
 			       char **err);
-/* Back to pending for a replay; false in *ok when it is pending already. */
+/* Back to pending for a replay; false in *ok when it is pending with a job
+ * that will still send it (queued, running or waiting for a retry).  A
+ * pending delivery whose job an operator cancelled or killed can be
+ * replayed. */
 enum orr_rc delivery_reset_for_replay(struct store *st, int64_t id, int64_t now, bool *ok,
 				      char **err);
 

@@ -169,8 +169,8 @@ static enum orr_rc replay_in_tx(struct store *st, int64_t id, int64_t now, int64
 	bool reset = false;
 	rc = delivery_reset_for_replay(st, id, now, &reset, err);
 	if (rc == ORR_OK && !reset) {
-		*err = xasprintf("delivery %lld is pending already (job %lld)", (long long)id,
-				 (long long)d.job_id);
+		*err = xasprintf("delivery %lld is pending already: job %lld will send it",
+				 (long long)id, (long long)d.job_id);
 		rc = ORR_USAGE;
 	}
 	const struct connector *c = connectors_find(integration_connectors(), d.connector);
@@ -299,8 +299,12 @@ static enum job_status deliver_run(struct job_ctx *ctx)
 	bool have_event = event_load(ctx->st, d.event_id, &ev);
 	char *body = have_event ? webhook_out_body(d.event_id, ev.type, ev.time, ev.entity,
 						   ev.entity_id, ev.payload, &err) : NULL;
-	if (strcmp(d.state, "pending") != 0)
-		job_log(ctx, "delivery %lld is %s already: nothing sent", (long long)id, d.state);
+	/* delivered: nothing to do; another job carries it now (a replay): this
+	 * one, retried by an operator, steps aside.  A dead delivery whose own
+	 * job an operator retried is sent again. */
+	if (strcmp(d.state, "delivered") == 0 || d.job_id != ctx->id)
+		job_log(ctx, "delivery %lld is %s%s: nothing sent", (long long)id, d.state,
+			d.job_id != ctx->id ? " and carried by another job" : " already");
 	else if (!c)
 		s = job_fail(ctx, JOB_PERMANENT, "connector %s is not in connectors.json", d.connector);
 	else if (!body)
@@ -342,10 +346,12 @@ static enum orr_rc deliver_commit(struct job_ctx *ctx, char **err)
 	if (rc != ORR_OK)
 		return rc;
 	sqlite3_stmt *s = store_stmt_or_err(ctx->st,
-		"SELECT 1 FROM deliveries WHERE id = ?1 AND state = 'pending'", "cannot finish", err);
+		"SELECT 1 FROM deliveries WHERE id = ?1 AND state <> 'delivered' AND job_id = ?2",
+		"cannot finish", err);
 	if (!s)
 		return ORR_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, ctx->id);
 	bool pending = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
 	return pending ? delivery_mark_delivered(ctx->st, id, clock_now(ctx->clock), err) : ORR_OK;
@@ -356,7 +362,16 @@ static enum orr_rc integration_on_dead(struct job_ctx *ctx, char **err)
 {
 	if (ctx->kind && strcmp(ctx->kind->name, "integration.deliver") == 0) {
 		int64_t id = (int64_t)json_integer_value(json_object_get(ctx->args, "delivery_id"));
-		return delivery_mark_dead(ctx->st, id, ctx->error, clock_now(ctx->clock), err);
+		struct delivery d;
+		char *ignored = NULL;
+		if (delivery_load(ctx->st, id, &d, &ignored) != ORR_OK) {
+			free(ignored); /* gone: nothing to mark */
+			return ORR_OK;
+		}
+		bool mine = d.job_id == ctx->id; /* not a job a replay superseded */
+		delivery_clear(&d);
+		return mine ? delivery_mark_dead(ctx->st, id, ctx->error, clock_now(ctx->clock), err)
+			    : ORR_OK;
 	}
 	return manual_task_for_dead_job(ctx, err);
 }

@@ -213,3 +213,33 @@ test_map_shows_connectors_with_measured_calls() {
 	assert_out_contains '"hook" [label="hook\n2 calls, 50% failed", shape=component]'
 	assert_out_contains '"integration" -> "hook"'
 }
+
+test_operator_job_actions_keep_deliveries_consistent() {
+	setup
+	start_faultsrv
+	hook /status/400 '["order.*"]'
+	run --db "$DB" emit order.created --entity order --entity-id 1
+	run --db "$DB" run --until-idle --max-seconds 20
+	assert_sql "SELECT state FROM deliveries" "dead"
+	# `jobs retry` of the dead delivery job sends it again
+	hook /ok '["order.*"]'
+	run --db "$DB" jobs retry --state dead --kind 'integration.*'
+	assert_status 0
+	run --db "$DB" run --until-idle --max-seconds 20
+	assert_sql "SELECT state, attempts FROM deliveries" "delivered|2"
+	# a cancelled delivery job leaves it pending: it can be replayed
+	run --db "$DB" subsystems pause integration
+	assert_status 0
+	run --db "$DB" emit order.created --entity order --entity-id 2
+	run --db "$DB" run --max-seconds 2
+	assert_sql "SELECT d.state, j.state FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE d.id = 2" "pending|queued"
+	run --db "$DB" deliveries replay 2
+	assert_status 64
+	run --db "$DB" jobs cancel --kind 'integration.*'
+	assert_status 0
+	run --db "$DB" subsystems resume integration
+	run --db "$DB" deliveries replay 2
+	assert_status 0
+	run --db "$DB" run --until-idle --max-seconds 20
+	assert_sql "SELECT state FROM deliveries WHERE id = 2" "delivered"
+}
