@@ -5,7 +5,7 @@ DESTDIR ?=
 CC      ?= cc
 B       := .build
 
-PKGS     = ncursesw sqlite3 libcurl jansson vips
+PKGS     = ncursesw sqlite3 libcurl jansson libcrypto libmicrohttpd vips
 WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wwrite-strings -Wformat=2 -Wvla
 CSTD     = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
@@ -40,7 +40,7 @@ PRESETS  := $(sort $(wildcard data/presets/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook
 all: $(BIN)
 
 help:
@@ -56,7 +56,9 @@ help:
 	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
 	@echo "make bench-vision 100 studio photos to amazon-main against ImageMagick convert and the vips CLI"
 	@echo "make bench-vision-compose  lifestyle, group, poster, asset set against ImageMagick convert"
-	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
+	@echo "make fuzz      libFuzzer targets: the CSV reader, the rules parser, webhook payloads (clang)"
+	@echo "make bench-http  inbound webhooks verified and stored per second under wrk;"
+	@echo "                 outbound signed deliveries per second with 2 workers"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
 	@echo "V=1            show full compiler command lines"
@@ -113,11 +115,17 @@ $(B)/gen_retail: tests/bench/gen_retail.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
+# The misbehaving HTTP server of the integration tests (tests/cli/test_http.sh).
+$(B)/faultsrv: tests/tools/faultsrv.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $$(pkg-config --cflags libmicrohttpd jansson) \
+		-o $@ $< $$(pkg-config --libs libmicrohttpd jansson) -lpthread
+
 $(B)/rss: tests/bench/rss.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-test: $(BIN) $(TEST_BIN)
+test: $(BIN) $(TEST_BIN) $(B)/faultsrv
 	$(Q)B=$(B) ORRERY=$(BIN) tests/run.sh
 
 check: deps
@@ -181,6 +189,7 @@ fuzz: $(B)/fuzz_csv
 	$(Q)mkdir -p $(B)/fuzz-corpus && cp tests/fuzz/corpus/* $(B)/fuzz-corpus/ 2>/dev/null; \
 	$(B)/fuzz_csv -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-corpus
 	$(Q)$(MAKE) --no-print-directory fuzz-rules
+	$(Q)$(MAKE) --no-print-directory fuzz-webhook
 
 # The rule language: parser, position index, conditions and templates.
 fuzz-rules: $(B)/fuzz_rules
@@ -196,6 +205,26 @@ $(B)/fuzz_rules: tests/fuzz/fuzz_rules.c src/rules.c src/rule_cond.c src/rule_tm
 	@mkdir -p $(B)
 	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson) \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson)
+
+# Inbound webhook payloads (src/webhook_map.c): first byte the topic, the rest the body.
+fuzz-webhook: $(B)/fuzz_webhook
+	$(Q)mkdir -p $(B)/fuzz-webhook-corpus && cp tests/fuzz/webhook-corpus/* $(B)/fuzz-webhook-corpus/ 2>/dev/null; \
+	$(B)/fuzz_webhook -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-webhook-corpus
+
+$(B)/fuzz_webhook: tests/fuzz/fuzz_webhook.c src/webhook_map.c src/parse.c src/xalloc.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson) \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson)
+
+# Inbound webhooks under wrk (tests/bench/http_in.sh).
+$(B)/gen_webhooks: tests/bench/gen_webhooks.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) $$(pkg-config --cflags libcrypto) -o $@ $< $$(pkg-config --libs libcrypto)
+
+bench-http: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_webhooks $(B)/faultsrv
+	$(Q)tests/bench/http_in.sh
+	$(Q)FAULTSRV=$(B)/faultsrv tests/bench/http_out.sh
 
 lint:
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h ui/*.c tests/unit/*.c 2>/dev/null || true

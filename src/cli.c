@@ -15,6 +15,8 @@
 #include "ingest.h"
 #include "runlog.h"
 #include "schema.h"
+#include "secrets.h"
+#include "subsys_integration.h"
 #include "store.h"
 #include "store_event.h"
 #include "store_source.h"
@@ -616,6 +618,8 @@ static const struct {
 	{ cli_audit_commands, &cli_audit_ncommands },
 	{ cli_kpi_commands, &cli_kpi_ncommands },
 	{ cli_vision_commands, &cli_vision_ncommands },
+	{ cli_serve_commands, &cli_serve_ncommands },
+	{ cli_deliveries_commands, &cli_deliveries_ncommands },
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -632,9 +636,11 @@ static const struct cli_command *find_command(const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: orrery [--db PATH] [--rules DIR] [--log-format text|json] COMMAND "
-		   "[ARGS]\n\n"
+	fprintf(f, "usage: orrery [--db PATH] [--rules DIR] [--secrets PATH] [--log-format text|json] "
+		   "COMMAND [ARGS]\n\n"
 		   "The database is --db PATH, else $ORRERY_DB, else ./orrery.db.\n"
+		   "Secrets are read from --secrets PATH, else secrets.json beside the database\n"
+		   "(mode 0600, or orrery refuses to start).\n"
 		   "Operator rules are read from --rules DIR, else rules/ beside the database.\n"
 		   "The runner logs text lines, or JSON objects one per line (--log-format json).\n\n"
 		   "commands:\n");
@@ -726,6 +732,27 @@ static int prepare(struct cli *cli, const struct cli_command *c, int argc, char 
 	return ORR_OK;
 }
 
+/* secrets.json (--secrets PATH, else beside the database) is checked before
+ * any command runs: a file others can read stops Orrery (issue 8). */
+static int load_secrets(struct cli *cli)
+{
+	char *beside = cli->secrets_file ? NULL : secrets_path_beside(cli->db_path);
+	char *err = NULL;
+	int rc = secrets_load(cli->secrets_file ? cli->secrets_file : beside,
+			      cli->secrets_file != NULL, &cli->secrets, &err);
+	free(beside);
+	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, err);
+}
+
+/* connectors.json beside the database: refused, like secrets, before any
+ * command runs; the workers of `run` and `deliveries` read it. */
+static int load_connectors(struct cli *cli)
+{
+	char *err = NULL;
+	int rc = integration_setup(cli->db_path, cli->secrets, &err);
+	return rc == ORR_OK ? ORR_OK : cli_fail(cli, rc, err);
+}
+
 static int run_command(struct cli *cli, const struct cli_command *c, int argc, char **argv)
 {
 	int rc = prepare(cli, c, argc, argv);
@@ -734,11 +761,18 @@ static int run_command(struct cli *cli, const struct cli_command *c, int argc, c
 		rc = -1;
 	}
 	if (rc == ORR_OK)
+		rc = load_secrets(cli);
+	if (rc == ORR_OK)
+		rc = load_connectors(cli);
+	if (rc == ORR_OK)
 		rc = open_db(cli, c->db);
 	if (rc == ORR_OK)
 		rc = c->run(cli);
 	store_close(cli->st);
 	cli->st = NULL;
+	integration_teardown();
+	secrets_free(cli->secrets);
+	cli->secrets = NULL;
 	cli_args_free(&cli->args);
 	return rc < 0 ? ORR_OK : rc;
 }
@@ -765,6 +799,10 @@ static int global_options(struct cli *cli, int argc, char **argv, int *i)
 			cli->db_path = argv[++*i];
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			cli->db_path = a + 5;
+		} else if (strcmp(a, "--secrets") == 0 && *i + 1 < argc) {
+			cli->secrets_file = argv[++*i];
+		} else if (strncmp(a, "--secrets=", 10) == 0) {
+			cli->secrets_file = a + 10;
 		} else if (strcmp(a, "--rules") == 0 && *i + 1 < argc) {
 			cli->rules_dir = argv[++*i];
 		} else if (strncmp(a, "--rules=", 8) == 0) {

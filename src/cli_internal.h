@@ -9,6 +9,7 @@
 
 #include "cli_args.h"
 #include "rules.h"
+#include "secrets.h"
 
 enum db_need { DB_NONE, DB_READ, DB_WRITE };
 
@@ -22,6 +23,8 @@ struct cli {
 	bool md;               /* audit --format md */
 	const char *rules_dir; /* --rules DIR, else rules/ beside the database */
 	const char *log_format; /* --log-format: the runner's log lines, text or json */
+	const char *secrets_file; /* --secrets PATH, else secrets.json beside the database */
+	struct secrets *secrets;  /* loaded before the command runs; never printed */
 };
 
 struct cli_command {
@@ -95,5 +98,16 @@ extern const int cli_rules_ncommands, cli_jobs_ncommands, cli_audit_ncommands;
 /* KPIs: collect, show, baselines, compare, export (cli_kpi.c). */
 extern const struct cli_command cli_kpi_commands[];
 extern const int cli_kpi_ncommands;
+/* serve (cli_serve.c); its options are shared with `run --listen`. */
+extern const struct cli_command cli_serve_commands[];
+extern const int cli_serve_ncommands;
+/* deliveries, connectors (cli_deliveries.c). */
+extern const struct cli_command cli_deliveries_commands[];
+extern const int cli_deliveries_ncommands;
+#define OPTS_SERVE { "threads", true, NULL }, { "max-body", true, NULL }, { "rate", true, NULL }, \
+	{ "currency", true, NULL }
+struct serve_options;
+/* The serve options of the command line (--listen may be absent). */
+int cli_serve_options(struct cli *cli, struct serve_options *o);
 
 #endif

@@ -10,6 +10,7 @@
 #include "operator.h"
 #include "runlog.h"
 #include "runner.h"
+#include "serve.h"
 #include "store.h"
 #include "store_event.h"
 #include "store_task.h"
@@ -313,6 +314,25 @@ static void run_report_out(struct cli *cli, const struct run_report *r)
 	fprintf(cli->out, "%s\n", r->interrupted ? " (stopped by a signal)" : "");
 }
 
+/* run --listen: the webhook server beside the runner, in the same process
+ * (the runner's signal handling stops both). */
+static int run_listen(struct cli *cli, const struct run_options *ro, struct server **srv)
+{
+	if (!cli_args_get(&cli->args, "listen"))
+		return ORR_OK;
+	struct serve_options so;
+	int rc = cli_serve_options(cli, &so);
+	if (rc != ORR_OK)
+		return rc;
+	so.log_json = ro->log_json;
+	char *err = NULL;
+	if ((rc = serve_start(&so, srv, &err)) != ORR_OK)
+		return cli_fail(cli, rc, err);
+	if (!so.log_json)
+		fprintf(cli->errs, "orrery: serving on http://%s\n", serve_address(*srv));
+	return ORR_OK;
+}
+
 static int cmd_run(struct cli *cli)
 {
 	struct run_options o;
@@ -329,7 +349,13 @@ static int cmd_run(struct cli *cli)
 	cli->st = NULL;
 	struct run_report rep;
 	char *err = NULL;
+	struct server *srv = NULL;
+	if ((rc = run_listen(cli, &o, &srv)) != ORR_OK) {
+		rule_set_free(&rules);
+		return rc;
+	}
 	rc = runner_run(cli->db_path, &rules, &o, &rep, &err);
+	serve_stop(srv);
 	rule_set_free(&rules);
 	if (rc != ORR_OK)
 		return cli_fail(cli, rc, err);
@@ -486,7 +512,8 @@ const struct cli_command cli_jobs_commands[] = {
 	    { "bucket", true, NULL }, { "buckets", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_jobs },
 	{ "run", "run [--workers N] [--until-idle] [--max-seconds N] [--lease-seconds N] "
-		 "[--metrics-file PATH] [--kpi-every 60s] [--log-format text|json] [--format json]",
+		 "[--metrics-file PATH] [--kpi-every 60s] [--log-format text|json] "
+		 "[--listen HOST:PORT] [--format json]",
 	  "run the rule engine and the job workers",
 	  "Runs the rule engine over new events and N worker threads (default 2) over\n"
 	  "the job queue.  SIGINT or SIGTERM stops it cleanly: running jobs finish or\n"
@@ -501,11 +528,14 @@ const struct cli_command cli_jobs_commands[] = {
 	  "                    collector reads it)\n"
 	  "  --log-format F    log lines as text (warnings and errors) or json (one\n"
 	  "                    object per line: time, level, subsystem, job_id, event_id,\n"
-	  "                    message; every line)",
+	  "                    message; every line)\n"
+	  "  --listen H:P      also receive webhooks, as `orrery serve --listen H:P` does\n"
+	  "                    (with its --threads, --max-body, --rate, --currency)",
 	  DB_WRITE,
 	  { { "workers", true, NULL }, { "until-idle", false, NULL }, { "max-seconds", true, NULL },
 	    { "lease-seconds", true, NULL }, { "metrics-file", true, NULL },
-	    { "kpi-every", true, NULL }, { "log-format", true, NULL }, OPT_FORMAT_OUT, OPT_HELP },
+	    { "kpi-every", true, NULL }, { "log-format", true, NULL }, { "listen", true, NULL },
+	    OPTS_SERVE, OPT_FORMAT_OUT, OPT_HELP },
 	  cmd_run },
 	{ "emit", "emit TYPE [--entity E] [--entity-id N] [--payload JSON] [--count N]",
 	  "append an event by hand, for the rules to handle",

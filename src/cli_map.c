@@ -62,6 +62,26 @@ static char *joined(json_t *list)
 	return s;
 }
 
+/* "ok 97.5%  p95 12 ms" of a connector's edge, "no calls" without any. */
+static void connector_health(json_t *e, char *out, size_t size)
+{
+	if (cli_int(e, "calls") == 0)
+		snprintf(out, size, "no calls");
+	else
+		snprintf(out, size, "ok %.1f%%  p95 %lld ms", 100.0 * cli_real(e, "success_rate"),
+			 cli_int(e, "p95_ms"));
+}
+
+static void connector_edge_text(struct cli *cli, json_t *e, const char *via)
+{
+	char health[64];
+	connector_health(e, health, sizeof health);
+	fprintf(cli->out, "  %s -> %s  %.2f calls/min (%lld calls)  %s  breaker %s%s  via %s\n",
+		cli_text(e, "from"), cli_text(e, "to"), cli_real(e, "per_min"), cli_int(e, "calls"),
+		health, cli_text(e, "breaker"),
+		json_is_true(json_object_get(e, "disabled")) ? " (disabled: 410)" : "", via);
+}
+
 static void map_edges_text(struct cli *cli, json_t *map)
 {
 	fprintf(cli->out, "\nflows:\n");
@@ -70,6 +90,12 @@ static void map_edges_text(struct cli *cli, json_t *map)
 	json_array_foreach(json_object_get(map, "edges"), i, e) {
 		char *via = joined(json_object_get(e, "via"));
 		char *rules = joined(json_object_get(e, "rules"));
+		if (json_object_get(e, "calls")) {
+			connector_edge_text(cli, e, via);
+			free(via);
+			free(rules);
+			continue;
+		}
 		fprintf(cli->out, "  %s -> %s  %.2f/min (%lld events)  via %s  %s%s\n",
 			cli_text(e, "from"), cli_text(e, "to"), cli_real(e, "per_min"),
 			cli_int(e, "events"), via, *rules ? "rules " : "(the consumer declares it)",
@@ -88,15 +114,27 @@ static void map_dot(struct cli *cli, json_t *map)
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(map, "nodes"), i, x) {
-		fprintf(cli->out, "  \"%s\" [label=\"%s\\n%lld jobs, %.0f%% failed\"%s];\n",
+		bool conn = strcmp(cli_text(x, "kind"), "connector") == 0;
+		fprintf(cli->out, "  \"%s\" [label=\"%s\\n%lld %s, %.0f%% failed\"%s];\n",
 			cli_text(x, "name"), cli_text(x, "name"), cli_int(x, "jobs"),
-			100.0 * cli_real(x, "error_rate"),
-			strcmp(cli_text(x, "kind"), "source") == 0 ? ", shape=ellipse" : "");
+			conn ? "calls" : "jobs", 100.0 * cli_real(x, "error_rate"),
+			strcmp(cli_text(x, "kind"), "source") == 0 ? ", shape=ellipse"
+			: conn ? ", shape=component" : "");
 	}
 	json_array_foreach(json_object_get(map, "edges"), i, x) {
 		char *rules = joined(json_object_get(x, "rules"));
-		fprintf(cli->out, "  \"%s\" -> \"%s\" [label=\"%.2f/min\", tooltip=\"%s\"];\n",
-			cli_text(x, "from"), cli_text(x, "to"), cli_real(x, "per_min"), rules);
+		if (json_object_get(x, "calls")) {
+			char health[64];
+			connector_health(x, health, sizeof health);
+			const char *b = cli_text(x, "breaker");
+			fprintf(cli->out, "  \"%s\" -> \"%s\" [label=\"%.2f calls/min\\n%s\\nbreaker "
+				"%s\"%s];\n", cli_text(x, "from"), cli_text(x, "to"),
+				cli_real(x, "per_min"), health, b,
+				strcmp(b, "closed") != 0 ? ", color=red" : "");
+		} else {
+			fprintf(cli->out, "  \"%s\" -> \"%s\" [label=\"%.2f/min\", tooltip=\"%s\"];\n",
+				cli_text(x, "from"), cli_text(x, "to"), cli_real(x, "per_min"), rules);
+		}
 		free(rules);
 	}
 	fprintf(cli->out, "}\n");

@@ -14,8 +14,10 @@
 
 #include "jobs_admin.h"
 #include "rules.h"
+#include "store_delivery.h"
 #include "store_event.h"
 #include "store_subsys.h"
+#include "subsys_integration.h"
 #include "subsystem.h"
 #include "xalloc.h"
 
@@ -32,7 +34,11 @@ static const char *const job_types[] = { "job.succeeded", "job.dead", NULL };
 
 struct node {
 	const char *name, *kind, *purpose;
-	const struct subsystem *sub; /* NULL: the ingest source */
+	const struct subsystem *sub; /* NULL: the ingest source or a connector */
+	const struct connector *conn; /* a connector of connectors.json, or NULL */
+	bool disabled;               /* a connector a 410 turned off */
+	json_int_t calls, ok;        /* a connector's calls in the window */
+	int64_t p95_ms;
 	json_t *produces;            /* set of event types */
 	bool paused;
 	const char *breaker;
@@ -43,6 +49,7 @@ struct node {
 
 struct edge {
 	size_t from, to;
+	const struct node *conn; /* the connector end of a connector's edge, or NULL */
 	json_t *via, *rules; /* sets */
 	json_int_t events;
 };
@@ -105,11 +112,27 @@ static json_t *list_json(const char *const *names)
 
 /* --- nodes and edges ------------------------------------------------------- */
 
+/* The connectors of connectors.json, after the subsystems: what they carry
+ * is drawn as their edges to the integration subsystem, so they produce no
+ * event types of their own. */
+static void connector_nodes(struct map *m)
+{
+	const struct connectors *cs = integration_connectors();
+	size_t first = m->n - cs->n;
+	for (size_t i = 0; i < cs->n; i++)
+		m->nodes[first + i] = (struct node){
+			.name = cs->v[i].name, .kind = "connector", .conn = &cs->v[i],
+			.purpose = cs->v[i].kind == CONNECTOR_WEBHOOK
+					   ? "webhook: subscribed events, signed"
+					   : "shopify: products and orders pulled",
+			.produces = json_object(), .breaker = "closed" };
+}
+
 static void nodes_init(struct map *m)
 {
 	size_t nsubs;
 	const struct subsystem *const *subs = subsystem_all(&nsubs);
-	m->n = nsubs + 1;
+	m->n = nsubs + 1 + integration_connectors()->n;
 	m->nodes = xcalloc(m->n, sizeof *m->nodes);
 	m->nodes[0] = (struct node){ .name = "ingest", .kind = "source",
 				     .purpose = "files loaded by orrery ingest",
@@ -123,6 +146,7 @@ static void nodes_init(struct map *m)
 		set_add_all(nd->produces, subs[i]->produces);
 		set_add_all(nd->produces, job_types);
 	}
+	connector_nodes(m);
 }
 
 /* Is any type of the set one the rule is on? */
@@ -176,6 +200,8 @@ static struct edge *edge_get(struct map *m, size_t from, size_t to)
 	return &m->edges[m->nedges++];
 }
 
+static bool subscribed(const char *t);
+
 /* Edges of one type t produced by node a: through each rule on t that
  * enqueues a job, and to each subsystem that declares it consumes t. */
 static void edges_of_type(struct map *m, size_t a, const char *t, const struct rule_set *rules)
@@ -194,10 +220,47 @@ static void edges_of_type(struct map *m, size_t a, const char *t, const struct r
 			set_add(e->rules, r->name);
 		}
 	}
-	for (size_t b = 1; b < m->n; b++)
+	for (size_t b = 1; b < m->n; b++) {
+		if (!m->nodes[b].sub)
+			continue;
 		for (const char *const *c = m->nodes[b].sub->consumes; c && *c; c++)
 			if (fnmatch(*c, t, 0) == 0)
 				set_add(edge_get(m, a, b)->via, t);
+		if (m->nodes[b].sub == &subsys_integration && a != b && subscribed(t))
+			set_add(edge_get(m, a, b)->via, t);
+	}
+}
+
+/* Does a webhook connector subscribe to t?  (Deliveries' own job outcomes
+ * are never delivered; the integration node's job.* are not subscribed.) */
+static bool subscribed(const char *t)
+{
+	const struct connectors *cs = integration_connectors();
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].kind == CONNECTOR_WEBHOOK && connector_subscribes(&cs->v[i], t))
+			return true;
+	return false;
+}
+
+/* integration -> a webhook connector (deliveries), a shopify connector ->
+ * integration (pulls). */
+static void connector_edges(struct map *m)
+{
+	size_t integ = node_of(m, &subsys_integration);
+	for (size_t v = 0; v < m->n; v++) {
+		const struct connector *c = m->nodes[v].conn;
+		if (!c)
+			continue;
+		bool out = c->kind == CONNECTOR_WEBHOOK;
+		struct edge *e = out ? edge_get(m, integ, v) : edge_get(m, v, integ);
+		e->conn = &m->nodes[v];
+		for (size_t k = 0; k < c->nevents; k++)
+			set_add(e->via, c->events[k]);
+		if (!out) {
+			set_add(e->via, "product.created");
+			set_add(e->via, "order.created");
+		}
+	}
 }
 
 static void edges_build(struct map *m, const struct rule_set *rules)
@@ -209,6 +272,7 @@ static void edges_build(struct map *m, const struct rule_set *rules)
 			edges_of_type(m, a, t, rules);
 		}
 	}
+	connector_edges(m);
 }
 
 /* --- traffic --------------------------------------------------------------- */
@@ -253,6 +317,31 @@ static enum orr_rc node_state(struct node *nd, struct store *st, char **err)
 	return rc;
 }
 
+/* A connector's calls in the window (as its jobs: calls, failed ones) and
+ * its breaker; a database older than the integration tables has none. */
+static enum orr_rc connector_traffic(struct node *nd, struct store *st, int64_t since,
+				     char **err)
+{
+	struct call_stats cs;
+	struct connector_state state;
+	enum orr_rc rc = call_stats(st, nd->name, since, &cs, err);
+	if (rc == ORR_OK)
+		rc = connector_state_load(st, nd->name, &state, err);
+	if (rc != ORR_OK) {
+		free(*err);
+		*err = NULL;
+		return ORR_OK;
+	}
+	nd->calls = nd->jobs = cs.calls;
+	nd->ok = cs.ok;
+	nd->failed = cs.calls - cs.ok;
+	nd->p95_ms = cs.p95_ms;
+	nd->disabled = state.disabled;
+	nd->breaker = breaker_state_name(state.breaker.state);
+	connector_state_clear(&state);
+	return ORR_OK;
+}
+
 /* Every type any node produces, for the one grouped event count. */
 static json_t *all_types(const struct map *m)
 {
@@ -275,6 +364,10 @@ static enum orr_rc counts_read(struct map *m, struct store *st, int64_t now_ms, 
 	if (rc == ORR_OK)
 		rc = jobs_window_counts(st, since, now_ms, &per_sub, err);
 	for (size_t i = 1; rc == ORR_OK && i < m->n; i++) {
+		if (m->nodes[i].conn) {
+			rc = connector_traffic(&m->nodes[i], st, since, err);
+			continue;
+		}
 		node_jobs(&m->nodes[i], per_sub);
 		rc = node_state(&m->nodes[i], st, err);
 	}
@@ -292,7 +385,8 @@ static enum orr_rc traffic(struct map *m, struct store *st, int64_t now_ms, char
 	for (size_t i = 0; i < m->n; i++)
 		m->nodes[i].events_out = set_count(&m->nodes[i], m->nodes[i].produces, counts);
 	for (size_t i = 0; i < m->nedges; i++)
-		m->edges[i].events = set_count(&m->nodes[m->edges[i].from], m->edges[i].via, counts);
+		m->edges[i].events = m->edges[i].conn ? m->edges[i].conn->calls
+			: set_count(&m->nodes[m->edges[i].from], m->edges[i].via, counts);
 	json_decref(counts);
 	return ORR_OK;
 }
@@ -432,6 +526,10 @@ static json_t *node_json(const struct node *nd)
 	json_object_set_new(j, "layer", json_integer(nd->layer));
 	json_object_set_new(j, "produces", set_sorted(nd->produces));
 	json_object_set_new(j, "consumes", list_json(nd->sub ? nd->sub->consumes : NULL));
+	if (nd->conn) {
+		json_object_set_new(j, "connector", json_string(connector_kind_name(nd->conn->kind)));
+		json_object_set_new(j, "disabled", json_boolean(nd->disabled));
+	}
 	return j;
 }
 
@@ -443,6 +541,15 @@ static json_t *edge_json(const struct map *m, const struct edge *e)
 	json_object_set_new(j, "events", json_integer(e->events));
 	json_object_set_new(j, "per_min", json_real((double)e->events * 60000.0 /
 						    (double)m->window_ms));
+	if (e->conn) { /* measured calls of the connector on this edge */
+		const struct node *c = e->conn;
+		json_object_set_new(j, "calls", json_integer(c->calls));
+		json_object_set_new(j, "success_rate",
+				    c->calls ? json_real((double)c->ok / (double)c->calls) : json_null());
+		json_object_set_new(j, "p95_ms", c->calls ? json_integer(c->p95_ms) : json_null());
+		json_object_set_new(j, "breaker", json_string(c->breaker));
+		json_object_set_new(j, "disabled", json_boolean(c->disabled));
+	}
 	return j;
 }
 

@@ -816,8 +816,10 @@ static enum orr_rc ingest_in_tx(struct store *st, FILE *fp, long size, const cha
 		checksum_text(job.digest, opt, checksum);
 		rc = source_finish(st, job.tx.source_id, &c, (long)job.nread, checksum, err);
 	}
-	if (rc == ORR_OK && job.created + job.updated + job.rejected > 0)
+	if (rc == ORR_OK && job.created + job.updated + job.rejected > 0 && !opt->no_source_event)
 		rc = announce_source(&job, rep, opt->now, err);
+	if (rc == ORR_OK && opt->in_tx)
+		rc = opt->in_tx(opt->in_tx_ctx, st, err);
 	rep->events = job.tx.events;
 	entity_end(&job.tx);
 	free_header(&job);
@@ -853,6 +855,39 @@ enum orr_rc ingest_file(struct store *st, const char *path, const struct ingest_
 			store_rollback(st);
 	}
 	fclose(fp);
+	return rc;
+}
+
+enum orr_rc ingest_buffer_in_tx(struct store *st, const char *name, const char *data, size_t len,
+				const struct ingest_options *opt, struct ingest_report *rep,
+				char **err)
+{
+	memset(rep, 0, sizeof *rep);
+	snprintf(rep->path, sizeof rep->path, "%s", name);
+	/* fmemopen refuses a zero size: an empty buffer reads as one newline */
+	FILE *fp = len ? fmemopen((void *)data, len, "rb") : fmemopen((void *)"\n", 1, "rb");
+	if (!fp) {
+		*err = xasprintf("%s: %s", name, strerror(errno));
+		return ORR_SOFTWARE;
+	}
+	struct ingest_options o = *opt;
+	o.format = importer_jsonl.name;
+	enum orr_rc rc = ingest_in_tx(st, fp, (long)len, "", name, &o, rep, err);
+	fclose(fp);
+	return rc;
+}
+
+enum orr_rc ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
+			  const struct ingest_options *opt, struct ingest_report *rep, char **err)
+{
+	enum orr_rc rc = store_begin(st, err);
+	if (rc != ORR_OK)
+		return rc;
+	rc = ingest_buffer_in_tx(st, name, data, len, opt, rep, err);
+	if (rc == ORR_OK)
+		rc = store_commit(st, err);
+	else
+		store_rollback(st);
 	return rc;
 }
 

@@ -27,6 +27,15 @@ struct ingest_options {
 	const char *now;             /* UTC time stamped on events and the source */
 	ingest_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
+	/* Inbound webhooks (webhook_in.c): a webhook changes a few records
+	 * whose own events drive the rules, so no source.ingested (which
+	 * re-audits everything) is written for it. */
+	bool no_source_event;
+	/* Run inside the ingest's transaction after the records, before the
+	 * commit (a webhook's de-duplication receipt); anything but ORR_OK
+	 * rolls the whole ingest back and is returned.  May be NULL. */
+	enum orr_rc (*in_tx)(void *ctx, struct store *st, char **err);
+	void *in_tx_ctx;
 };
 
 struct ingest_report {
@@ -40,6 +49,19 @@ struct ingest_report {
 
 enum orr_rc ingest_file(struct store *st, const char *path, const struct ingest_options *opt,
 			struct ingest_report *rep, char **err);
+
+/* JSON Lines held in memory (opt->format is ignored), recorded as the
+ * source `name`: the same importer, transaction, events and refusals as a
+ * file.  The path check and the unchanged-content shortcut of files do not
+ * apply: every call ingests. */
+enum orr_rc ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
+			  const struct ingest_options *opt, struct ingest_report *rep, char **err);
+/* The same inside the caller's transaction (or savepoint), which it neither
+ * commits nor rolls back: the webhook server stores many deliveries per
+ * commit, each in a savepoint of its own. */
+enum orr_rc ingest_buffer_in_tx(struct store *st, const char *name, const char *data, size_t len,
+				const struct ingest_options *opt, struct ingest_report *rep,
+				char **err);
 
 /* The formats ingest knows, for --help and error messages. */
 struct ingest_format_info {

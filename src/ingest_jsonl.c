@@ -190,6 +190,24 @@ static void link_line(struct ingest_job *job, struct val *v)
 	v[LINE_supplier_id] = id ? val_int(id) : (struct val){ 0 };
 }
 
+/* variants.sku is unique: a SKU another variant has rejects the record
+ * (the database would refuse the write and, with it, the whole file). */
+static bool sku_free(struct ingest_job *job, const struct val *v)
+{
+	if (v[VARIANT_sku].type != VAL_TEXT)
+		return true;
+	int64_t owner = job_find_sku(job, v[VARIANT_sku].s);
+	if (!owner)
+		return true;
+	struct val k[VARIANT_NCOLS] = { 0 };
+	k[VARIANT_product_id] = v[VARIANT_product_id];
+	k[VARIANT_position] = v[VARIANT_position];
+	if (job_find(job, ENT_VARIANT, k) == owner)
+		return true;
+	job_reject(job, -1, "sku: %.100s is already used by another variant", v[VARIANT_sku].s);
+	return false;
+}
+
 static enum row_result jsonl_row(struct ingest_job *job)
 {
 	json_t *obj = job_json(job);
@@ -213,6 +231,8 @@ static enum row_result jsonl_row(struct ingest_job *job)
 		return ROW_REJECTED;
 	if (t->kind == ENT_LINE)
 		link_line(job, v);
+	if (t->kind == ENT_VARIANT && !sku_free(job, v))
+		return ROW_REJECTED;
 	return job_upsert(job, t->kind, v, NULL);
 }
 

@@ -469,7 +469,7 @@ static enum orr_rc mark_failed(struct job_ctx *c, int64_t now, int64_t wait, boo
 		"WHERE id = ?1 AND state = 'running' AND lease_owner = ?2", "cannot finish a job", err);
 	if (!s)
 		return ORR_SOFTWARE;
-	sqlite3_bind_int64(s, 3, now + wait);
+	sqlite3_bind_int64(s, 3, now + wait > c->not_before ? now + wait : c->not_before);
 	store_bind_text_or_null(s, 4, c->error);
 	return update_leased(c, s, held, err);
 }
@@ -496,9 +496,13 @@ static enum orr_rc mark_released(struct job_ctx *c, bool *held, char **err)
 {
 	sqlite3_stmt *s = store_stmt_or_err(c->st,
 		"UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, "
-		"lease_until = NULL WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+		"lease_until = NULL, run_after = max(run_after, ?3) "
+		"WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
 		"cannot release a job", err);
-	return s ? update_leased(c, s, held, err) : ORR_SOFTWARE;
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 3, c->not_before);
+	return update_leased(c, s, held, err);
 }
 
 /* The work succeeded: its commit() and the new state land together.  A

@@ -61,6 +61,10 @@ struct job_ctx {
 	char *error;             /* owned; the reason of a failure */
 	bool lease_lost;
 	bool runner_fault;       /* failed because its runner died: not the subsystem's fault */
+	/* Set by the handler: a retry or a release runs no earlier than this
+	 * (Unix ms; 0: no floor), e.g. a server's Retry-After or an open
+	 * connector breaker's cool-down. */
+	int64_t not_before;
 };
 
 /* Handler helpers.  job_log appends a line to the job's log; job_progress

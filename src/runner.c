@@ -18,6 +18,7 @@
 #include "rule_state.h"
 #include "store.h"
 #include "store_firing.h"
+#include "subsys_integration.h"
 #include "xalloc.h"
 
 #define ENGINE_BATCH 1000
@@ -208,7 +209,8 @@ static bool idle(struct store *st)
 	char *err = NULL;
 	bool busy = true;
 	bool quiet = store_snapshot_begin(st, &err) == ORR_OK && jobs_busy(st, &busy, &err) == ORR_OK &&
-		     !busy && consumer_backlog(st, ENGINE_CONSUMER) == 0;
+		     !busy && consumer_backlog(st, ENGINE_CONSUMER) == 0 &&
+		     integration_backlog(st) == 0;
 	store_snapshot_end(st);
 	free(err); /* a failed check is "not idle yet": the loop goes on */
 	return quiet;
@@ -329,6 +331,11 @@ static enum orr_rc main_loop(struct runner *r, struct store *st, struct run_repo
 		if (rc == ORR_OK)
 			rc = engine_step(st, r->rules, &clock_system, ENGINE_BATCH, &handled, err);
 		rep->events += handled;
+		/* subscribed events become deliveries for the connectors */
+		int dispatched = 0;
+		if (rc == ORR_OK)
+			rc = integration_dispatch(st, &clock_system, ENGINE_BATCH, &dispatched, err);
+		handled += dispatched;
 		if (handled > 0) {
 			announce_work(r);
 			continue;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "subsys_audit.h"
+#include "subsys_integration.h"
 #include "subsys_manual.h"
 #include "subsys_system.h"
 #include "subsys_vision.h"
@@ -13,6 +14,7 @@ static const struct subsystem *const registry[] = {
 	&subsys_system,
 	&subsys_audit,
 	&subsys_vision,
+	&subsys_integration,
 };
 
 #define NREGISTRY (sizeof registry / sizeof *registry)

@@ -211,10 +211,13 @@ static void draw_node(json_t *n, const struct place *at)
 	if (strcmp(ui_str(n, "kind"), "source") == 0)
 		snprintf(line, sizeof line, "source");
 	else
-		snprintf(line, sizeof line, "%s%s", ui_str(n, "breaker"),
-			 json_is_true(json_object_get(n, "paused")) ? " paused" : "");
+		snprintf(line, sizeof line, "%s%s%s", ui_str(n, "breaker"),
+			 json_is_true(json_object_get(n, "paused")) ? " paused" : "",
+			 json_is_true(json_object_get(n, "disabled")) ? " disabled" : "");
 	term_text(at->y + 1, at->x + 2, BOX_W - 4, line, r);
-	snprintf(line, sizeof line, "%lld jobs %.0f%% err", ui_int(n, "jobs"),
+	/* a connector's traffic is its calls */
+	bool conn = strcmp(ui_str(n, "kind"), "connector") == 0;
+	snprintf(line, sizeof line, "%lld %s %.0f%% err", ui_int(n, "jobs"), conn ? "calls" : "jobs",
 		 100 * ui_num(n, "error_rate"));
 	term_text(at->y + 2, at->x + 2, BOX_W - 4, line, R_NORMAL);
 }

@@ -337,7 +337,7 @@ EOF
 	assert_eq 10 "$(json_get "$T/r1.json" '$.events')" "events handled by the first run"
 	assert_eq 5 "$(json_get "$T/r1.json" '$.jobs_finished')" "jobs finished by the first run"
 	assert_sql "SELECT count(*), count(DISTINCT event_id) FROM jobs" "5|5"
-	assert_sql "SELECT last_event_id = (SELECT max(id) FROM events) FROM consumers" 1
+	assert_sql "SELECT last_event_id = (SELECT max(id) FROM events) FROM consumers WHERE name = 'rules'" 1
 	run_idle --format json
 	printf '%s\n' "$OUT" >"$T/r2.json"
 	assert_eq 0 "$(json_get "$T/r2.json" '$.events')" "events handled by the second run"
