@@ -5,12 +5,16 @@
 
 #include "subsys_audit.h"
 #include "subsys_manual.h"
+#include "subsys_marketing.h"
+#include "subsys_supplier.h"
 #include "subsys_system.h"
 
 static const struct subsystem *const registry[] = {
 	&subsys_manual,
 	&subsys_system,
 	&subsys_audit,
+	&subsys_supplier,
+	&subsys_marketing,
 };
 
 #define NREGISTRY (sizeof registry / sizeof *registry)
