@@ -614,6 +614,7 @@ static const struct {
 	{ cli_jobs_commands, &cli_jobs_ncommands },
 	{ cli_audit_commands, &cli_audit_ncommands },
 	{ cli_kpi_commands, &cli_kpi_ncommands },
+	{ cli_supplier_commands, &cli_supplier_ncommands },
 };
 
 static const struct cli_command *find_command(const char *name)

@@ -95,5 +95,8 @@ extern const int cli_rules_ncommands, cli_jobs_ncommands, cli_audit_ncommands;
 /* KPIs: collect, show, baselines, compare, export (cli_kpi.c). */
 extern const struct cli_command cli_kpi_commands[];
 extern const int cli_kpi_ncommands;
+/* Purchase orders, supplier terms, marketing signals (cli_supplier.c). */
+extern const struct cli_command cli_supplier_commands[];
+extern const int cli_supplier_ncommands;
 
 #endif

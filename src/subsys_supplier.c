@@ -166,8 +166,11 @@ static char *rationale(const struct risk *r, const struct po_terms *t, int64_t o
 	fprintf(f, "Lead-time demand = %.2f x %.2f = %.1f units.\n", r->mean, r->lead,
 		r->mean * r->lead);
 	write_safety(f, r);
-	fprintf(f, "Reorder point = %.1f + %.1f = %.1f units; on hand %.0f is below it", r->mean * r->lead,
-		r->safety, r->rop, r->on_hand);
+	fprintf(f,
+		"Reorder point = %.1f + %.1f = %.1f units; inventory position = on hand %.0f + on "
+		"order %lld = %.0f, at or below it",
+		r->mean * r->lead, r->safety, r->rop, r->on_hand, (long long)on_order,
+		r->on_hand + (double)on_order);
 	if (r->stockout_date)
 		fprintf(f, "; projected stockout %s", r->stockout_date);
 	fprintf(f, ".\n");
