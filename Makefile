@@ -28,12 +28,14 @@ endif
 
 CORE_SRC := $(wildcard src/*.c)
 UI_SRC   := $(wildcard ui/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o \
+            $(B)/policies_builtin.o
 UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 SCHEMA   := $(sort $(wildcard data/schema/*.sql))
 RULES    := $(sort $(wildcard data/rules/*.json))
+POLICIES := $(sort $(wildcard data/policies/*.json))
 
 # The binary of the default build is ./orrery; other builds (asan) keep theirs
 # in their own directory so they never overwrite it.
@@ -87,7 +89,17 @@ $(B)/rules_builtin.c: $(RULES) Makefile
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
 	  echo '{ 0, 0 } };'; echo 'const int rules_builtin_count = $(words $(RULES));'; } > $@
 
-$(B)/schema_sql.o $(B)/rules_builtin.o: $(B)/%.o: $(B)/%.c
+# The store's policies (data/policies: the return policy the customer
+# context carries) likewise: {file name, text} entries.
+$(B)/policies_builtin.c: $(POLICIES) Makefile
+	@mkdir -p $(B)
+	$(call say,GEN,$@){ echo '#include "policies.h"'; \
+	  echo 'const struct policy_file policies_builtin[] = {'; \
+	  for f in $(POLICIES); do printf '{ "%s",\n' "$$(basename $$f)"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '{ 0, 0 } };'; echo 'const int policies_builtin_count = $(words $(POLICIES));'; } > $@
+
+$(B)/schema_sql.o $(B)/rules_builtin.o $(B)/policies_builtin.o: $(B)/%.o: $(B)/%.c
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ)

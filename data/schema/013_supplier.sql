@@ -62,3 +62,11 @@ CREATE TABLE marketing_signals (
 	UNIQUE (event_id, kind)
 );
 CREATE INDEX marketing_signals_sku ON marketing_signals(sku, created_at);
+
+-- The customer-service context (`orrery context customer ID|EMAIL`) finds a
+-- customer by key, email or person and their orders by customer: one seek
+-- each instead of a scan of customers and orders per question.
+CREATE INDEX customers_key ON customers(key);
+CREATE INDEX customers_email ON customers(lower(email)) WHERE email IS NOT NULL;
+CREATE INDEX customers_person ON customers(person_key) WHERE person_key IS NOT NULL;
+CREATE INDEX orders_customer ON orders(customer_id) WHERE customer_id IS NOT NULL;
