@@ -48,8 +48,9 @@ bool fc_method_has_intervals(enum fc_method m)
 
 const char *fc_ets_label(const struct fc_ets_kind *k, char *buf)
 {
-	const char *trend = k->trend == 'D' ? "Ad" : k->trend == 'A' ? "A" : "N";
-	snprintf(buf, 12, "ETS(%c,%s,%c)", k->error, trend, k->season);
+	snprintf(buf, 12, "ets_%c%s%c", k->error == 'M' ? 'm' : 'a',
+		 k->trend == 'D' ? "ad" : k->trend == 'A' ? "a" : "n",
+		 k->season == 'M' ? 'm' : k->season == 'A' ? 'a' : 'n');
 	return buf;
 }
 

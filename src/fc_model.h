@@ -59,7 +59,8 @@ const char *fc_method_name(enum fc_method m);
 bool fc_method_parse(const char *name, enum fc_method *m);
 /* Whether the method's forecasts come with prediction intervals. */
 bool fc_method_has_intervals(enum fc_method m);
-/* "ETS(A,Ad,N)" for an ETS kind, into buf (at least 12 bytes). */
+/* The ETS kind's name, "ets_" and its letters in lower case: "ets_aadn"
+ * for ETS(A,Ad,N), "ets_mam" for ETS(M,A,M); into buf (12 bytes or more). */
 const char *fc_ets_label(const struct fc_ets_kind *k, char *buf);
 
 /* Fit method m to y[0..n).  Returns false when the series cannot carry

@@ -25,7 +25,7 @@ struct fc_score {
 struct fc_choice {
 	enum fc_method method;     /* the winner */
 	struct fc_model model;     /* fitted on the whole history */
-	char label[16];            /* the method, or "ETS(A,Ad,N)" for automatic ETS */
+	char label[16];            /* the method, or "ets_aadn" for automatic ETS */
 	struct fc_score score;     /* the winner's backtest */
 	struct fc_score scores[FC_NMETHODS];
 	int origins;               /* backtest origins used (0: history too short) */

@@ -5,9 +5,14 @@
 # weekly season as the series' frequency) and croston(); CPU seconds of each
 # to stderr as "time,ets,S" and "time,croston,S".  MASE is scaled by the
 # training series' mean absolute one-day change, as fc_bench does.
+# croston() runs on every K-th series only (default 1: all): in forecast
+# 8.20 it computes its fitted values by re-running itself on every prefix
+# of the series, so its time grows with the square of the length.
 suppressMessages(library(forecast))
 args <- commandArgs(trailingOnly = TRUE)
 h <- as.integer(args[2])
+every <- if (length(args) >= 3) as.integer(args[3]) else 1L
+k <- 0L
 lines <- readLines(args[1])
 t_ets <- 0; t_cro <- 0
 score <- function(y, a, f) {
@@ -29,9 +34,13 @@ for (ln in lines) {
   t_ets <- t_ets + proc.time()[["user.self"]] - t0
   if (!is.null(fc)) {
     s <- score(train, actual, as.numeric(fc))
-    lab <- gsub(" ", "", sub(",([A-Z])d,", ",\\1d,", fit$method))
+    co <- fit$components
+    lab <- paste0("ets_", tolower(co[1]), tolower(co[2]), if (co[4] == "TRUE") "d" else "",
+                  tolower(co[3]))
     out <- c(out, sprintf("%s,ets,%s,%.6g,%.6g,%.6g", id, lab, s[1], s[2], s[3]))
   }
+  k <- k + 1L
+  if ((k - 1L) %% every != 0L) next
   t0 <- proc.time()[["user.self"]]
   cr <- tryCatch(croston(train, h = h)$mean, error = function(e) NULL)
   t_cro <- t_cro + proc.time()[["user.self"]] - t0
