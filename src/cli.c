@@ -615,6 +615,7 @@ static const struct {
 	{ cli_audit_commands, &cli_audit_ncommands },
 	{ cli_kpi_commands, &cli_kpi_ncommands },
 	{ cli_supplier_commands, &cli_supplier_ncommands },
+	{ cli_forecast_commands, &cli_forecast_ncommands },
 	{ cli_context_commands, &cli_context_ncommands },
 };
 

@@ -142,7 +142,7 @@ static json_t *policy_json(const struct demand_series *s, const struct fc_choice
 static enum orr_rc emit(struct run *r, const char *type, const char *entity, int64_t id,
 			json_t *payload)
 {
-	char *text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	struct event_new ev = { .type = type, .entity = entity, .entity_id = id, .payload = text,
 				.cause_id = r->o->cause_id, .depth = r->o->depth };
 	enum orr_rc rc = event_append(r->st, &ev, r->now, NULL, &r->err);
@@ -174,8 +174,8 @@ static enum orr_rc store_sku(struct run *r, const struct demand_series *s,
 	json_t *fj = json_pack("{soso so sO}", "mean", num_array(r->mean, r->o->horizon), "lo",
 			       num_array(r->lo, r->o->horizon), "hi", num_array(r->hi, r->o->horizon),
 			       "level", json_object_get(policy, "level"));
-	char *ftext = json_dumps(fj, JSON_COMPACT);
-	char *ptext = json_dumps(policy, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *ftext = json_dumps(fj, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	char *ptext = json_dumps(policy, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	struct fcstore_forecast f = {
 		.sku = s->sku, .variant_id = s->variant_id, .run_id = r->sum->run_id,
 		.as_of = s->as_of, .history_days = n, .model = c->label, .mase = c->score.mase,
@@ -236,8 +236,11 @@ static bool forecast_sku(void *ctx, const struct demand_series *s)
 				   in.lead_time, in.min_order, in.pack_size);
 		return false;
 	}
-	if (!sup.stock_known)
-		p.risk = FC_RISK_NONE; /* no stock figure: no risk to judge */
+	if (!sup.stock_known) { /* no stock figure: no risk, order or stockout to judge */
+		p.risk = FC_RISK_NONE;
+		p.order_qty = 0;
+		p.stockout_day = 0;
+	}
 	json_t *policy = policy_json(s, &c, &sup, &p, sd, r);
 	char previous[16];
 	r->rc = fcstore_previous_risk(r->st, s->sku, previous, &r->err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "subsys_audit.h"
+#include "subsys_forecast.h"
 #include "subsys_manual.h"
 #include "subsys_marketing.h"
 #include "subsys_supplier.h"
@@ -13,6 +14,7 @@ static const struct subsystem *const registry[] = {
 	&subsys_manual,
 	&subsys_system,
 	&subsys_audit,
+	&subsys_forecast,
 	&subsys_supplier,
 	&subsys_marketing,
 };
