@@ -224,6 +224,16 @@ static bool initial_states(const struct fc_ets_kind *k, const double *y, int n, 
 /* --- Nelder-Mead over the free parameters -------------------------------- */
 
 #define NM_MAXDIM 6
+/* The first simplex's steps: smoothing parameters in their own units, the
+ * level and trend relative to the series' mean absolute value. */
+#ifndef STEP_ALPHA
+#define STEP_ALPHA 0.1
+#define STEP_BETA 0.01
+#define STEP_GAMMA 0.05
+#define STEP_PHI 0.05
+#define STEP_LEVEL 0.2
+#define STEP_TREND 0.02
+#endif
 
 struct ets_problem {
 	struct fc_model m;
@@ -231,33 +241,39 @@ struct ets_problem {
 	int n, dim;
 };
 
-/* Parameters from the optimiser's vector: alpha [beta] [gamma] [phi] l0 [b0]. */
-static bool unpack(struct ets_problem *p, const double *v)
+static double clamp(double v, double lo, double hi, double *moved)
+{
+	double c = v < lo ? lo : v > hi ? hi : v;
+	*moved += fabs(v - c);
+	return c;
+}
+
+/* Parameters from the optimiser's vector: alpha [beta] [gamma] [phi] l0
+ * [b0].  A vector outside R's bounds is moved onto them, and *moved says
+ * how far: the objective adds a penalty for it, so the simplex can slide
+ * along a bound (optima often sit on one: alpha or beta at 1e-4) instead
+ * of stalling against a wall. */
+static void unpack(struct ets_problem *p, const double *v, double *moved)
 {
 	struct fc_model *m = &p->m;
 	int i = 0;
-	m->alpha = v[i++];
-	m->beta = m->kind.trend != 'N' ? v[i++] : 0;
-	m->gamma = m->kind.season != 'N' ? v[i++] : 0;
-	m->phi = m->kind.trend == 'D' ? v[i++] : 1;
+	*moved = 0;
+	m->alpha = clamp(v[i++], PAR_LO, PAR_HI, moved);
+	m->beta = m->kind.trend != 'N' ? clamp(v[i++], PAR_LO, m->alpha, moved) : 0;
+	m->gamma = m->kind.season != 'N' ? clamp(v[i++], PAR_LO, 1 - m->alpha, moved) : 0;
+	m->phi = m->kind.trend == 'D' ? clamp(v[i++], PHI_LO, PHI_HI, moved) : 1;
 	m->l0 = v[i++];
 	if (m->kind.trend != 'N')
 		m->b0 = v[i++];
-	if (m->alpha < PAR_LO || m->alpha > PAR_HI)
-		return false;
-	if (m->kind.trend != 'N' && (m->beta < PAR_LO || m->beta > m->alpha))
-		return false;
-	if (m->kind.season != 'N' && (m->gamma < PAR_LO || m->gamma > 1 - m->alpha))
-		return false;
-	if (m->kind.trend == 'D' && (m->phi < PHI_LO || m->phi > PHI_HI))
-		return false;
-	return true;
 }
 
 static double objective(struct ets_problem *p, const double *v)
 {
 	struct ets_state x;
-	return unpack(p, v) ? ets_filter(&p->m, p->y, p->n, &x, NULL) : HUGE_LIK;
+	double moved;
+	unpack(p, v, &moved);
+	double lik = ets_filter(&p->m, p->y, p->n, &x, NULL);
+	return lik >= HUGE_LIK ? HUGE_LIK : lik + 10 * moved;
 }
 
 /* Nelder-Mead with the usual coefficients; stops when the simplex's values
@@ -366,28 +382,37 @@ bool fc_fit_ets(const struct fc_ets_kind *k, const double *y, int n, struct fc_m
 	for (int t = 0; t < n; t++)
 		scale += fabs(y[t]) / n;
 	scale = fmax(scale, 1e-3);
-	/* R's initparam: alpha 0.2 (0.2/m with a season), beta and gamma small, phi 0.978 */
-	double alpha = PAR_LO + 0.2 * (PAR_HI - PAR_LO) / (k->season != 'N' ? M : 1);
+	/* R's initparam (the period is the data's, 7, with or without a
+	 * season): alpha 0.2/7, beta a tenth of it, gamma small, phi 0.978 */
+	double alpha = PAR_LO + 0.2 * (PAR_HI - PAR_LO) / M;
 	double v[NM_MAXDIM], step[NM_MAXDIM];
 	int d = 0;
-	v[d] = alpha, step[d++] = 0.1;
+	v[d] = alpha, step[d++] = STEP_ALPHA;
 	if (k->trend != 'N')
-		v[d] = PAR_LO + 0.1 * (alpha - PAR_LO), step[d++] = 0.05 * alpha;
+		v[d] = PAR_LO + 0.1 * (alpha - PAR_LO), step[d++] = STEP_BETA;
 	if (k->season != 'N')
-		v[d] = PAR_LO + 0.05 * (1 - alpha - PAR_LO), step[d++] = 0.05;
+		v[d] = PAR_LO + 0.05 * (1 - alpha - PAR_LO), step[d++] = STEP_GAMMA;
 	if (k->trend == 'D')
-		v[d] = 0.978 - 0.0001, step[d++] = -0.05;
-	v[d] = p.m.l0, step[d++] = 0.2 * scale;
+		v[d] = PHI_LO + 0.99 * (PHI_HI - PHI_LO), step[d++] = -STEP_PHI;
+	v[d] = p.m.l0, step[d++] = STEP_LEVEL * scale;
 	if (k->trend != 'N')
-		v[d] = p.m.b0, step[d++] = 0.05 * scale;
+		v[d] = p.m.b0, step[d++] = STEP_TREND * scale;
 	p.dim = d;
-	double lik = nelder_mead(&p, v, step, 120 * d);
-	/* a restart from the optimum escapes a collapsed simplex */
-	for (int j = 0; j < d; j++)
-		step[j] *= 0.25;
-	lik = nelder_mead(&p, v, step, 60 * d);
-	if (!(lik < HUGE_LIK / 2) || !unpack(&p, v))
+	/* restarts from the best point with a fresh simplex escape a collapsed
+	 * one (Nelder-Mead's known failure): until one gains nothing */
+	double lik = nelder_mead(&p, v, step, 100 * d);
+	for (int restart = 0; restart < 4; restart++) {
+		double again = nelder_mead(&p, v, step, 100 * d);
+		bool gained = again < lik - 1e-6 * (fabs(lik) + 1);
+		lik = again;
+		if (!gained)
+			break;
+	}
+	double moved;
+	unpack(&p, v, &moved);
+	if (!(lik < HUGE_LIK / 2))
 		return false;
+	lik = ets_filter(&p.m, y, n, &(struct ets_state){ 0 }, NULL); /* without the penalty */
 	/* the likelihood term less its log part is n log SSE */
 	double sse = exp(lik / n);
 	if (k->error == 'M') {
@@ -403,7 +428,8 @@ bool fc_fit_ets(const struct fc_ets_kind *k, const double *y, int n, struct fc_m
 	}
 	p.m.npar = np;
 	p.m.nobs = n;
-	p.m.sigma2 = sse / (n - np);
+	/* R divides by n less the parameters it estimated (sigma not among them) */
+	p.m.sigma2 = sse / (n - (np - 1));
 	p.m.loglik = -0.5 * lik;
 	double aic = lik + 2.0 * np;
 	p.m.aicc = aic + 2.0 * np * (np + 1) / (n - np - 1);
@@ -627,8 +653,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Intervals of the nonlinear members (multiplicative error or season):
- * quantiles of SIM_PATHS simulated futures, as R does for them. */
+/* Intervals of the members with a multiplicative season (class 3, no
+ * closed form): quantiles of SIM_PATHS simulated futures, as R does. */
 static void ets_simulate(const struct fc_model *m, const struct ets_state *x0, int n, int h,
 			 double level, double *lo, double *hi)
 {
@@ -680,6 +706,41 @@ static void ets_linear_intervals(const struct fc_model *m, int n, int h, double 
 	}
 }
 
+/* Multiplicative error without a multiplicative season (Hyndman et al.
+ * 2008, class 2): with mu_h the point forecast and c_j the responses of the
+ * model's additive-error twin, theta_1 = mu_1^2, theta_h = mu_h^2 +
+ * sigma2 sum_{j<h} c_j^2 theta_{h-j}, and the variance is (1 + sigma2)
+ * theta_h - mu_h^2; the interval is normal around mu_h, as R's. */
+static void ets_class2_intervals(const struct fc_model *m, int n, int h, double z,
+				 const double *mean, double *lo, double *hi)
+{
+	struct fc_model twin = *m;
+	twin.kind.error = 'A';
+	double *c = malloc(sizeof(double) * 2 * (size_t)h), *theta = c + h, lb;
+	if (!c) {
+		fill(lo, h, NAN);
+		fill(hi, h, NAN);
+		return;
+	}
+	struct ets_state x;
+	memset(&x, 0, sizeof x);
+	ets_yhat(&twin, &x, n, &lb);
+	ets_update(&twin, &x, n, lb, 1);
+	for (int j = 1; j < h; j++) {
+		c[j] = ets_yhat(&twin, &x, n + j, &lb);
+		ets_update(&twin, &x, n + j, lb, 0);
+	}
+	for (int i = 0; i < h; i++) {
+		theta[i] = mean[i] * mean[i];
+		for (int j = 1; j <= i; j++)
+			theta[i] += m->sigma2 * c[j] * c[j] * theta[i - j];
+		double var = (1 + m->sigma2) * theta[i] - mean[i] * mean[i];
+		lo[i] = mean[i] - z * sqrt(fmax(var, 0));
+		hi[i] = mean[i] + z * sqrt(fmax(var, 0));
+	}
+	free(c);
+}
+
 static double predict_ets(const struct fc_model *m, const double *y, int n, int h, double level,
 			  double *mean, double *lo, double *hi)
 {
@@ -697,10 +758,13 @@ static double predict_ets(const struct fc_model *m, const double *y, int n, int 
 		ets_update(m, &xf, n + i, lb, 0);
 	}
 	if (lo) {
-		if (m->kind.error == 'A' && m->kind.season != 'M')
-			ets_linear_intervals(m, n, h, fc_norm_quantile((1 + level) / 2), mean, lo, hi);
-		else
+		double z = fc_norm_quantile((1 + level) / 2);
+		if (m->kind.season == 'M')
 			ets_simulate(m, &x, n, h, level, lo, hi);
+		else if (m->kind.error == 'A')
+			ets_linear_intervals(m, n, h, z, mean, lo, hi);
+		else
+			ets_class2_intervals(m, n, h, z, mean, lo, hi);
 	}
 	return n > 0 ? sqrt(sse_units / n) : 0;
 }
