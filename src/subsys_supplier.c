@@ -61,6 +61,7 @@ struct risk {
 	const char *sku;
 	int64_t variant_id, event_id;
 	double on_hand, mean, sd, lead, lead_sd, z, service, safety, rop, out_to;
+	double review; /* days between reviews the order-up-to level covers; < 0: not given */
 	const char *model, *stockout_date;
 };
 
@@ -100,6 +101,8 @@ static const char *risk_read(json_t *args, struct risk *r)
 		if (!number_at(p, names[i], slots[i]))
 			return names[i];
 	number_at(p, "lead_time_sd", &r->lead_sd);
+	r->review = -1;
+	number_at(p, "review_days", &r->review);
 	number_at(p, "service_level", &r->service);
 	r->model = json_string_value(json_object_get(p, "model"));
 	r->stockout_date = json_string_value(json_object_get(p, "stockout_date"));
@@ -128,6 +131,24 @@ static void write_safety(FILE *f, const struct risk *r)
 		fprintf(f, " (the forecast's policy reports %.1f)", r->safety);
 	if (r->service > 0)
 		fprintf(f, " (service level %.1f%%)", 100.0 * r->service);
+	fprintf(f, ".\n");
+}
+
+/* The order-up-to level covers the lead time and the review period R:
+ * their demand plus its safety stock. */
+static void write_order_up_to(FILE *f, const struct risk *r)
+{
+	if (r->review < 0)
+		return;
+	double span = r->lead + r->review, sdl = r->lead_sd > 0 ? r->lead_sd : 0;
+	double out = r->mean * span + r->z * sqrt(span * r->sd * r->sd + r->mean * r->mean * sdl * sdl);
+	fprintf(f,
+		"Order-up-to = mean x (L + R) + z x sqrt((L + R) x sd^2 + mean^2 x sdL^2) = %.2f x "
+		"%.1f + %.3f x sqrt(%.1f x %.2f^2 + %.2f^2 x %.2f^2) = %.1f units (R: a review "
+		"period of %.1f days)",
+		r->mean, span, r->z, span, r->sd, r->mean, sdl, out, r->review);
+	if (fabs(out - r->out_to) > 0.05)
+		fprintf(f, " (the forecast's policy reports %.1f)", r->out_to);
 	fprintf(f, ".\n");
 }
 
@@ -174,6 +195,7 @@ static char *rationale(const struct risk *r, const struct po_terms *t, int64_t o
 	if (r->stockout_date)
 		fprintf(f, "; projected stockout %s", r->stockout_date);
 	fprintf(f, ".\n");
+	write_order_up_to(f, r);
 	write_quantity(f, r, t, on_order, q);
 	fclose(f);
 	return text;

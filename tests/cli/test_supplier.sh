@@ -325,3 +325,48 @@ test_commands_help_and_usage() {
 	run --db "$T/none.db" supplier orders
 	assert_status 66
 }
+
+# --- the whole chain, from ingested orders ---------------------------------------------
+
+test_end_to_end_from_orders_to_a_delivered_order_and_a_pause() {
+	init_db
+	# real orders (Online Retail), a stock figure and terms for two of its SKUs
+	ingest_ok "$FIX/online-retail/online_retail.csv" "$FIX/supplier/retail_stock.jsonl"
+	run --db "$DB" supplier terms "$FIX/supplier/retail_terms.csv"
+	assert_status 0
+	run --db "$DB" forecast run
+	assert_status 0
+	# 85123A: 2 on hand against a week's lead time -> stockout.risk;
+	# 22469: 900 on hand -> overstock.risk
+	assert_sql "SELECT json_extract(payload, '\$.sku') FROM events WHERE type = 'stockout.risk'" "85123A"
+	assert_sql "SELECT json_extract(payload, '\$.sku') FROM events WHERE type = 'overstock.risk'" "22469"
+	risk=$(sql "SELECT id FROM events WHERE type = 'stockout.risk'")
+	run_idle
+	# the proposal: the forecast's order-up-to level in packs of 12 at 4.00 GBP, over 500.00
+	assert_sql "SELECT number, sku, quantity % 12, quantity >= 50, value_minor = quantity * 400, state FROM purchase_orders" \
+		"PO-$risk|85123A|0|1|1|proposed"
+	assert_sql "SELECT json_extract(payload, '\$.order_qty') = (SELECT quantity FROM purchase_orders) FROM events WHERE id = $risk" 1
+	assert_sql "SELECT state, entity FROM approvals" "pending|purchase_order"
+	run --db "$DB" supplier show 1
+	assert_out_contains "Lead-time demand = "
+	assert_out_contains "Safety stock = z x sqrt(L x sd^2 + mean^2 x sdL^2) = 1.645 x sqrt(7.00 x "
+	assert_out_not_contains "the forecast's policy reports"
+	# approved by a person: purchase_order.approved and the supplier's CSV
+	USER=bob run --db "$DB" approvals approve 1
+	assert_status 0
+	run_idle
+	assert_sql "SELECT state, approved_by FROM purchase_orders" "delivered|bob"
+	assert_sql "SELECT count(*) FROM events WHERE type = 'purchase_order.approved' AND json_extract(payload, '\$.number') = 'PO-$risk'" 1
+	assert_file_exists "$T/drop/purchase_orders/PO-$risk.csv"
+	# coordinated: 85123A's promotion paused, 22469 promoted
+	assert_sql "SELECT group_concat(kind || ':' || sku, ' ') FROM (SELECT kind, sku FROM marketing_signals ORDER BY sku)" "promote:22469 pause:85123A"
+	# restocked, 85123A turns to overstock: its promotion rule stays inhibited
+	ingest_ok "$FIX/supplier/retail_restock.jsonl"
+	run --db "$DB" forecast run --sku 85123A
+	assert_status 0
+	over=$(sql "SELECT max(id) FROM events WHERE type = 'overstock.risk' AND json_extract(payload, '\$.sku') = '85123A'")
+	[ -n "$over" ] && [ "$over" != NULL ] || fail "no overstock.risk for 85123A after the restock"
+	run_idle
+	assert_sql "SELECT outcome, suppressed_by FROM firings WHERE event_id = $over AND rule = 'marketing-promote'" "suppressed|marketing-pause"
+	assert_sql "SELECT count(*) FROM marketing_signals WHERE sku = '85123A' AND kind = 'promote'" 0
+}
