@@ -7,6 +7,7 @@
 
 #include "cli_internal.h"
 #include "clock.h"
+#include "operator.h"
 #include "store.h"
 #include "store_po.h"
 #include "subsys_supplier.h"
@@ -87,6 +88,9 @@ static void show_text(struct cli *cli, json_t *po)
 	print_time(cli, "delivered", po, "delivered_at");
 	if (*cli_text(po, "delivered_to"))
 		fprintf(cli->out, "%-13s %s\n", "delivered to", cli_text(po, "delivered_to"));
+	print_time(cli, "received", po, "received_at");
+	if (*cli_text(po, "received_by"))
+		fprintf(cli->out, "%-13s %s\n", "received by", cli_text(po, "received_by"));
 	fprintf(cli->out, "\n%s", cli_text(po, "rationale"));
 	free(unit);
 	free(value);
@@ -165,16 +169,46 @@ static int terms_cmd(struct cli *cli)
 	return ORR_OK;
 }
 
-/* orders and show read; terms FILE writes, so the database is opened per verb. */
+static int receive_cmd(struct cli *cli)
+{
+	if (cli->args.npos < 2)
+		return cli_fail(cli, ORR_USAGE, xstrdup("supplier receive: which orders? (ids)"));
+	int rc = cli_open_write(cli);
+	if (rc != ORR_OK)
+		return rc;
+	struct operator_id op;
+	operator_identify(&op);
+	int worst = ORR_OK;
+	for (int i = 1; i < cli->args.npos; i++) {
+		long long id = cli_id_arg(cli, i, "purchase order");
+		if (id < 0)
+			return ORR_USAGE;
+		char *err = NULL;
+		rc = supplier_receive(cli->st, id, op.name, clock_now(&clock_system), &err);
+		if (rc == ORR_OK)
+			fprintf(cli->out, "purchase order %lld received\n", id);
+		else {
+			fprintf(cli->errs, "orrery: %s\n", err ? err : "failed");
+			worst = worst == ORR_OK || worst == 1 ? rc : worst;
+		}
+		free(err);
+	}
+	return worst;
+}
+
+/* orders and show read; terms FILE and receive write, so the database is
+ * opened per verb. */
 static int cmd_supplier(struct cli *cli)
 {
 	static const struct cli_verb verbs[] = {
 		{ "orders", orders_cmd },
 		{ "show", show_cmd },
 		{ "terms", terms_cmd },
+		{ "receive", receive_cmd },
 	};
-	bool terms = cli->args.npos > 0 && strcmp(cli->args.pos[0], "terms") == 0;
-	if (!terms) {
+	bool writes = cli->args.npos > 0 && (strcmp(cli->args.pos[0], "terms") == 0 ||
+					     strcmp(cli->args.pos[0], "receive") == 0);
+	if (!writes) {
 		int rc = cli_open_read(cli);
 		if (rc != ORR_OK)
 			return rc;
@@ -219,11 +253,14 @@ static int cmd_marketing(struct cli *cli)
 
 const struct cli_command cli_supplier_commands[] = {
 	{ "supplier",
-	  "supplier [orders|show ID|terms [FILE]] [--state S] [--limit N] [--format json]",
+	  "supplier [orders|show ID|receive ID...|terms [FILE]] [--state S] [--limit N] "
+	  "[--format json]",
 	  "purchase orders proposed from stockout risks, and supplier terms",
 	  "orders (the default) lists purchase orders newest first (--state proposed,\n"
 	  "approved, delivered, rejected or received); show ID prints one with the\n"
-	  "forecast and safety-stock arithmetic behind its quantity.\n"
+	  "forecast and safety-stock arithmetic behind its quantity.  receive ID...\n"
+	  "books an approved or sent order's goods in: it no longer counts as on\n"
+	  "order (the stock itself comes with the next inventory export).\n"
 	  "terms lists who supplies each SKU and on what terms; terms FILE loads a CSV\n"
 	  "with the columns sku, supplier (a supplier's key), unit_cost, currency,\n"
 	  "lead_time_days and optionally min_order, pack_size, lead_time_sd_days and\n"

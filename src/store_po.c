@@ -221,7 +221,8 @@ enum orr_rc po_insert(struct store *st, const struct po_new *p, int64_t now, int
 	"SELECT p.id, p.number, p.event_id, p.variant_id, p.sku, p.supplier_id, "               \
 	"s.key AS supplier_key, s.name AS supplier_name, p.quantity, p.unit_cost_minor, "       \
 	"p.value_minor, p.currency, p.state, p.rationale, p.risk, p.created_at, "               \
-	"p.approved_by, p.approved_at, p.delivered_to, p.delivered_at "                         \
+	"p.approved_by, p.approved_at, p.delivered_to, p.delivered_at, p.received_by, "         \
+	"p.received_at "                                                                         \
 	"FROM purchase_orders p JOIN suppliers s ON s.id = p.supplier_id "
 
 /* risk is JSON text: embed it as JSON. */
@@ -298,6 +299,23 @@ enum orr_rc po_reject(struct store *st, int64_t id, bool *changed, char **err)
 		return ORR_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
 	enum orr_rc rc = store_step_done(st, s, "cannot reject the order", err);
+	*changed = rc == ORR_OK && sqlite3_changes(store_sqlite(st)) == 1;
+	return rc;
+}
+
+enum orr_rc po_receive(struct store *st, int64_t id, const char *by, int64_t now, bool *changed,
+		       char **err)
+{
+	sqlite3_stmt *s = store_stmt_or_err(st,
+		"UPDATE purchase_orders SET state = 'received', received_by = ?2, received_at = ?3 "
+		"WHERE id = ?1 AND state IN ('approved', 'delivered')",
+		"cannot record the receipt", err);
+	if (!s)
+		return ORR_SOFTWARE;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	enum orr_rc rc = store_step_done(st, s, "cannot record the receipt", err);
 	*changed = rc == ORR_OK && sqlite3_changes(store_sqlite(st)) == 1;
 	return rc;
 }

@@ -79,6 +79,10 @@ enum orr_rc po_delivered(struct store *st, int64_t id, const char *to, int64_t n
 			 char **err);
 /* proposed -> rejected; *changed as for po_approve. */
 enum orr_rc po_reject(struct store *st, int64_t id, bool *changed, char **err);
+/* approved or delivered -> received (the goods arrived: no longer on
+ * order); *changed as for po_approve. */
+enum orr_rc po_receive(struct store *st, int64_t id, const char *by, int64_t now, bool *changed,
+		       char **err);
 /* Who released a job: the operator who approved its approval, or NULL
  * when it was queued without one.  Caller frees. */
 char *po_job_approver(struct store *st, int64_t job_id);

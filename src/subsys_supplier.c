@@ -25,6 +25,7 @@
 #include "filedrop.h"
 #include "jobs.h"
 #include "parse.h"
+#include "store.h"
 #include "store_event.h"
 #include "store_po.h"
 #include "subsys_manual.h"
@@ -461,6 +462,49 @@ static enum orr_rc send_commit(struct job_ctx *ctx, char **err)
 	return rc;
 }
 
+/* --- receiving ------------------------------------------------------------------ */
+
+static int receive_in_tx(struct store *st, int64_t id, const char *by, int64_t now, char **err)
+{
+	json_t *po = NULL;
+	bool changed = false;
+	int rc = po_get(st, id, &po, err);
+	if (rc == ORR_OK)
+		rc = po_receive(st, id, by, now, &changed, err);
+	if (rc == ORR_OK && !changed) {
+		*err = xasprintf("%s is %s: only approved or delivered orders can be received",
+				 json_string_value(json_object_get(po, "number")),
+				 json_string_value(json_object_get(po, "state")));
+		rc = 1;
+	}
+	if (rc == ORR_OK) {
+		json_t *p = json_pack("{sIsOsOsOss}", "po_id", (json_int_t)id, "number",
+				      json_object_get(po, "number"), "sku", json_object_get(po, "sku"),
+				      "quantity", json_object_get(po, "quantity"), "received_by", by);
+		char *text = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		struct event_new ev = { .type = "purchase_order.received", .entity = "purchase_order",
+					.entity_id = id, .payload = text };
+		rc = event_append(st, &ev, now, NULL, err);
+		free(text);
+	}
+	json_decref(po);
+	return rc;
+}
+
+int supplier_receive(struct store *st, int64_t id, const char *by, int64_t now, char **err)
+{
+	int rc = store_begin(st, err);
+	if (rc != ORR_OK)
+		return rc;
+	rc = receive_in_tx(st, id, by, now, err);
+	if (rc == ORR_OK)
+		rc = store_commit(st, err);
+	if (rc != ORR_OK)
+		store_rollback(st);
+	return rc;
+}
+
 /* --- supplier.withdraw ------------------------------------------------------- */
 
 static enum job_status withdraw_run(struct job_ctx *ctx)
@@ -497,7 +541,8 @@ static const struct job_kind supplier_kinds[] = {
 static const char *const supplier_consumes[] = { "stockout.risk", "purchase_order.proposed",
 						 "approval.rejected", "approval.expired", NULL };
 static const char *const supplier_produces[] = { "purchase_order.proposed",
-						 "purchase_order.approved", NULL };
+						 "purchase_order.approved",
+						 "purchase_order.received", NULL };
 
 const struct subsystem subsys_supplier = {
 	.name = "supplier",

@@ -16,6 +16,13 @@ extern const struct subsystem subsys_supplier;
  * raised to the minimum order, then rounded up to whole packs. */
 int64_t supplier_order_quantity(double need, long min_order, long pack_size);
 
+/* The goods of order id arrived: approved or delivered -> received, with
+ * purchase_order.received, in one transaction.  Returns ORR_OK, 1 when the
+ * order is in another state (*err says which), ORR_NOINPUT when there is
+ * no such order. */
+struct store;
+int supplier_receive(struct store *st, int64_t id, const char *by, int64_t now, char **err);
+
 /* Money in minor units as text in the currency's decimals: 15000 EUR ->
  * "150.00 EUR"; caller frees. */
 char *supplier_money_text(int64_t minor, const char *currency);

@@ -42,8 +42,10 @@ CREATE TABLE purchase_orders (
 	created_at     INTEGER NOT NULL,
 	approved_by    TEXT,
 	approved_at    INTEGER,
-	delivered_to   TEXT,                  -- the file written, or 'webhook'
-	delivered_at   INTEGER
+	delivered_to   TEXT,                  -- the file written
+	delivered_at   INTEGER,
+	received_by    TEXT,                  -- who booked the goods in
+	received_at    INTEGER
 );
 -- Open orders of a SKU: the quantity already on its way.
 CREATE INDEX purchase_orders_open ON purchase_orders(variant_id)

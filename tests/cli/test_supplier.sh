@@ -152,6 +152,34 @@ test_sending_twice_delivers_once() {
 	assert_sql "SELECT count(*) FROM events WHERE type = 'purchase_order.proposed'" 1
 }
 
+test_received_orders_no_longer_count_as_on_order() {
+	setup_catalog
+	emit_risk stockout.risk 85123A 12 600
+	run_idle
+	run --db "$DB" supplier receive 1
+	assert_status 1
+	assert_err_contains "PO-"
+	assert_err_contains "is proposed: only approved or delivered orders can be received"
+	run --db "$DB" approvals approve 1
+	run_idle
+	USER=carol run --db "$DB" supplier receive 1
+	assert_status 0
+	assert_out_contains "purchase order 1 received"
+	assert_sql "SELECT state, received_by, received_at > 0 FROM purchase_orders" "received|carol|1"
+	assert_sql "SELECT json_extract(payload, '\$.quantity'), entity, entity_id FROM events WHERE type = 'purchase_order.received'" "588|purchase_order|1"
+	run --db "$DB" supplier receive 1
+	assert_status 1
+	assert_err_contains "is received"
+	run --db "$DB" supplier receive 99
+	assert_status 66
+	# nothing on order now: the next risk orders the whole shortfall again
+	emit_risk stockout.risk 85123A 12 56
+	run_idle
+	assert_sql "SELECT quantity FROM purchase_orders WHERE id = 2" 60
+	run --db "$DB" supplier show 1
+	assert_out_contains "received by   carol"
+}
+
 test_json_and_webhook_suppliers() {
 	setup_catalog
 	emit_risk stockout.risk 22469 40 100
