@@ -114,6 +114,19 @@ test_rejected_approval_withdraws_the_order() {
 	assert_sql "SELECT quantity, state FROM purchase_orders WHERE id = 2" "60|delivered"
 }
 
+test_expired_approval_withdraws_the_order() {
+	setup_catalog
+	emit_risk stockout.risk 85123A 12 600
+	run_idle
+	assert_sql "SELECT expires_at - created_at FROM approvals" 604800000
+	# a week passes without a decision
+	sql "UPDATE approvals SET expires_at = 1 WHERE id = 1"
+	run_idle
+	assert_sql "SELECT state FROM approvals" expired
+	assert_sql "SELECT state FROM purchase_orders" rejected
+	assert_sql "SELECT count(*) FROM jobs WHERE kind = 'supplier.withdraw' AND state = 'succeeded'" 1
+}
+
 test_open_orders_count_as_on_order() {
 	setup_catalog
 	emit_risk stockout.risk 85123A 12 600
