@@ -123,8 +123,11 @@ Test(flowmap, edges_merge_per_pair_and_follow_emits)
 	cr_assert(e);
 	cr_expect_str_eq(names(json_object_get(e, "via")), "source.ingested");
 	cr_expect_eq(json_array_size(json_object_get(e, "rules")), 0);
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 3, "the disabled rule adds none");
-	cr_expect_eq(num(node(m, "ingest"), "dependants"), 3);
+	/* and the declared flows: ingest -> forecast -> supplier, marketing; supplier's
+	 * own purchase_order.proposed */
+	cr_expect(edge(m, "forecast", "supplier") && edge(m, "forecast", "marketing"));
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 7, "the disabled rule adds none");
+	cr_expect_eq(num(node(m, "ingest"), "dependants"), 6);
 	cr_expect_str_eq(json_string_value(json_object_get(node(m, "system"), "breaker")), "closed");
 	json_decref(m);
 }
@@ -136,20 +139,23 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 	      " {\"name\": \"on-done\", \"on\": \"job.succeeded\","
 	      "  \"then\": [{\"enqueue\": {\"kind\": \"system.canary\"}}]}]");
 	json_t *m = build(NULL, HOUR);
-	/* ingest -> audit (declared); every subsystem -> manual and -> system */
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 7);
+	/* ingest -> audit, forecast; forecast -> supplier, marketing; supplier ->
+	 * supplier (declared); every subsystem -> manual and -> system */
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 17);
 	cr_expect(edge(m, "manual", "manual"), "a self loop is an edge");
 	cr_expect_eq(num(node(m, "ingest"), "layer"), 0);
 	cr_expect_eq(num(node(m, "audit"), "layer"), 1);
-	/* manual <-> system: manual is placed first, after audit */
-	cr_expect_eq(num(node(m, "manual"), "layer"), 2);
-	cr_expect_eq(num(node(m, "system"), "layer"), 3);
-	cr_expect_eq(num(node(m, "ingest"), "dependants"), 3);
+	cr_expect_eq(num(node(m, "supplier"), "layer"), 2);
+	/* manual <-> system: manual is placed first, after supplier and marketing */
+	cr_expect_eq(num(node(m, "manual"), "layer"), 3);
+	cr_expect_eq(num(node(m, "system"), "layer"), 4);
+	cr_expect_eq(num(node(m, "ingest"), "dependants"), 6);
 	cr_expect_eq(num(node(m, "audit"), "dependants"), 2);
 	cr_expect_eq(num(node(m, "manual"), "dependants"), 1, "itself does not count");
 	cr_expect_eq(num(node(m, "system"), "dependants"), 1);
-	const char *order[] = { "ingest", "audit", "manual", "system" };
-	for (size_t i = 0; i < 4; i++)
+	const char *order[] = { "ingest", "audit", "forecast", "marketing", "supplier", "manual",
+				"system" };
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
 		cr_expect_str_eq(json_string_value(json_object_get(
 				     json_array_get(json_object_get(m, "nodes"), i), "name")),
 				 order[i]);
@@ -162,8 +168,10 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 Test(flowmap, no_rules_and_bad_windows)
 {
 	json_t *m = build(NULL, 15 * MIN);
-	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 4);
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 1, "audit's declared input");
+	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 7);
+	/* audit's and forecast's declared input, forecast -> supplier, marketing,
+	 * supplier -> supplier */
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 5, "the declared flows");
 	json_decref(m);
 	char *err = NULL;
 	cr_expect_eq(flowmap_build(NULL, &rules, NOW, 0, &m, &err), ORR_USAGE);
