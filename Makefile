@@ -41,7 +41,7 @@ POLICIES := $(sort $(wildcard data/policies/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-context fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -55,6 +55,7 @@ help:
 	@echo "make bench     ingest benchmark against sqlite3 .import"
 	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
 	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
+	@echo "make bench-context  customer-context lookups against a sqlite3 query, with and without 013's indexes"
 	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
@@ -162,6 +163,10 @@ bench: deps
 bench-audit: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
 	$(Q)tests/bench/audit.sh
+
+bench-context: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail
+	$(Q)tests/bench/context.sh
 
 bench-jobs: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
