@@ -78,16 +78,18 @@ test_map_known_answer() {
 	run --db "$DB" map --format json
 	assert_status 0
 	assert_eq 3600000 "$(out_json "json_extract(j, '\$.window_ms')")" "window_ms"
-	assert_eq "ingest audit system manual" "$(out_json "(SELECT group_concat(json_extract(value, '\$.name'), ' ') FROM json_each(j, '\$.nodes'))")" "nodes by layer, then name"
-	assert_eq "0 1 1 2" "$(out_json "(SELECT group_concat(json_extract(value, '\$.layer'), ' ') FROM json_each(j, '\$.nodes'))")" "layers"
-	assert_eq "3 1 1 0" "$(out_json "(SELECT group_concat(json_extract(value, '\$.dependants'), ' ') FROM json_each(j, '\$.nodes'))")" "dependants"
+	# forecast, supplier and marketing are registered too: ingest -> forecast ->
+	# supplier, marketing by their declared events; their dead jobs -> manual
+	assert_eq "ingest audit forecast system marketing supplier manual" "$(out_json "(SELECT group_concat(json_extract(value, '\$.name'), ' ') FROM json_each(j, '\$.nodes'))")" "nodes by layer, then name"
+	assert_eq "0 1 1 1 2 2 3" "$(out_json "(SELECT group_concat(json_extract(value, '\$.layer'), ' ') FROM json_each(j, '\$.nodes'))")" "layers"
+	assert_eq "6 1 3 1 1 1 0" "$(out_json "(SELECT group_concat(json_extract(value, '\$.dependants'), ' ') FROM json_each(j, '\$.nodes'))")" "dependants"
 	assert_eq "6|1|0.1667|6|4.0000|closed|0" \
 		"$(node_f system jobs)|$(node_f system failed)|$(out_json "printf('%.4f', (SELECT json_extract(value, '\$.error_rate') FROM json_each(j, '\$.nodes') WHERE json_extract(value, '\$.name') = 'system'))")|$(node_f system events_out)|$(out_json "printf('%.4f', (SELECT json_extract(value, '\$.priority') FROM json_each(j, '\$.nodes') WHERE json_extract(value, '\$.name') = 'system'))")|$(node_f system breaker)|$(node_f system paused)" \
 		"system: jobs, failed, error rate, events out, priority, breaker, paused"
 	assert_eq "1|0|1|0.0" "$(node_f manual jobs)|$(node_f manual failed)|$(node_f manual events_out)|$(node_f manual priority)" "manual"
 	assert_eq "source|0|8|0.0" "$(node_f ingest kind)|$(node_f ingest jobs)|$(node_f ingest events_out)|$(node_f ingest priority)" "ingest"
 	# edges: merged per pair, with the emitted product.flagged followed
-	assert_eq "audit>manual ingest>audit ingest>system manual>manual system>manual" \
+	assert_eq "audit>manual forecast>manual forecast>marketing forecast>supplier ingest>audit ingest>forecast ingest>system manual>manual marketing>manual supplier>manual supplier>supplier system>manual" \
 		"$(out_json "(SELECT group_concat(json_extract(value, '\$.from') || '>' || json_extract(value, '\$.to'), ' ') FROM json_each(j, '\$.edges'))")" \
 		"edges (price-drop-review is off: no ingest>manual)"
 	assert_eq '["order.created","product.flagged"]|["flagged-canary","order-broken","order-canary"]|6|0.1' \
@@ -132,8 +134,8 @@ test_map_without_a_database() {
 	run --db "$T/none.db" map --format json
 	assert_status 0
 	assert_no_file "$T/none.db"
-	assert_eq 4 "$(out_json "json_array_length(j, '\$.nodes')")" "nodes"
-	assert_eq "ingest>audit ingest>manual" \
+	assert_eq 7 "$(out_json "json_array_length(j, '\$.nodes')")" "nodes"
+	assert_eq "forecast>marketing forecast>supplier ingest>audit ingest>forecast ingest>manual supplier>supplier" \
 		"$(out_json "(SELECT group_concat(json_extract(value, '\$.from') || '>' || json_extract(value, '\$.to'), ' ') FROM json_each(j, '\$.edges'))")" \
 		"the built-in rules' edges"
 	assert_eq 0 "$(node_f system jobs)" "no counts"
