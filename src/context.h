@@ -1,7 +1,8 @@
 /* context.h - the customer-service context: one document about one customer
  * for a chatbot or a person answering them: who they are (every id of the
  * same person), their orders with lines and delivery status, which are
- * still open, the availability of the items they bought, whether delivered
+ * still open, the availability of the items in the orders shown and in
+ * every open order, whether delivered
  * orders can still be returned, and the return policy itself. */
 #ifndef ORR_CONTEXT_H
 #define ORR_CONTEXT_H
@@ -30,8 +31,10 @@ enum orr_rc context_customer(struct store *st, const char *who,
  * line per order and item. */
 void context_write_text(FILE *f, json_t *doc);
 
-/* Delivery status of an order row (status, is_return, dispatched_at,
- * delivered_at): cancelled, return, delivered, shipped or processing. */
+/* Delivery status of an order row (status, is_return, approved_at,
+ * dispatched_at, delivered_at, estimated_at): return, cancelled, delivered,
+ * shipped, processing, or "not tracked" when the source records no
+ * fulfilment at all.  Shipped and processing orders are open. */
 const char *context_delivery_status(json_t *order);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,10 @@ enum orr_rc filedrop_write(const struct store *st, const char *sub, const char *
 		return ORR_IOERR;
 	}
 	char *final = xasprintf("%s/%s", dir, name);
-	char *tmp = xasprintf("%s/.%s.%ld.tmp", dir, name, (long)getpid());
+	/* unique per process and write: two workers may drop at once */
+	static atomic_uint seq;
+	char *tmp = xasprintf("%s/.%s.%ld.%u.tmp", dir, name, (long)getpid(),
+			      atomic_fetch_add(&seq, 1));
 	free(dir);
 	enum orr_rc rc = ORR_OK;
 	if (write_atomic(tmp, final, text) != 0) {

@@ -417,7 +417,7 @@ static enum job_status send_run(struct job_ctx *ctx)
 	if (strcmp(state, "rejected") == 0 || strcmp(state, "received") == 0)
 		s = job_fail(ctx, JOB_PERMANENT, "purchase order %lld is %s", (long long)id, state);
 	char *to = NULL;
-	/* the supplier's delivery as the order was proposed: terms may change */
+	/* the supplier's delivery as its terms say now (csv if they are gone) */
 	struct po_terms t;
 	const char *delivery = "csv";
 	if (po_terms_get(ctx->st, json_integer_value(json_object_get(po, "variant_id")), &t,

@@ -83,7 +83,10 @@ Test(supplier, delivery_status_of_an_order)
 		{ "{\"status\": \"invoiced\", \"dispatched_at\": \"2026-01-01T00:00:00Z\"}", "shipped" },
 		{ "{\"status\": \"shipped\"}", "shipped" },
 		{ "{\"status\": \"processing\"}", "processing" },
-		{ "{}", "processing" },
+		{ "{\"status\": \"invoiced\", \"estimated_at\": \"2026-01-01T00:00:00Z\"}", "processing" },
+		{ "{\"status\": \"invoiced\"}", "not tracked" }, /* Online Retail */
+		{ "{\"status\": \"cancelled\", \"is_return\": 1}", "return" },
+		{ "{}", "not tracked" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		json_t *o = json_loads(cases[i][0], 0, NULL);
