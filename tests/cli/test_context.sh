@@ -175,3 +175,16 @@ test_usage() {
 	run --db "$T/none.db" context customer c-100
 	assert_status 66
 }
+
+test_online_retail_invoices_are_not_tracked() {
+	init_db
+	ingest_ok "$FIX/online-retail/online_retail.csv"
+	key=$(sql "SELECT c.key FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.id ORDER BY count(*) DESC, c.key LIMIT 1")
+	n=$(sql "SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.key = '$key'")
+	context_json "$key"
+	# invoices record no fulfilment: none is open, none is late
+	assert_eq "$n|0|0" "$(ctx '$.summary.orders')|$(ctx '$.summary.open')|$(ctx '$.summary.late')" "summary"
+	assert_eq "not tracked" "$(json_sql "$T/ctx.json" "(SELECT group_concat(DISTINCT json_extract(value, '\$.delivery_status')) FROM json_each(j, '\$.orders'))")" "statuses"
+	# the lines carry the catalogue's titles
+	assert_eq 1 "$(json_sql "$T/ctx.json" "json_array_length(j, '\$.orders[0].lines') > 0 AND json_extract(j, '\$.orders[0].lines[0].title') IS NOT NULL")" "titled lines"
+}
