@@ -5,8 +5,9 @@
  * at a time (the model is re-run over the longer history, not re-fitted),
  * and each origin's forecast is scored against what followed: MASE (scaled
  * by the in-sample mean absolute one-day change, as in M5), WAPE and bias.
- * The method with the smallest MASE wins (ties: the earlier, simpler one)
- * and is re-fitted on the whole history for the forecast itself. */
+ * Automatic ETS (chosen by AICc) is kept unless another method's MASE is
+ * more than 20% lower - a few weeks of backtest are a noisy judge - and the
+ * choice is re-fitted on the whole history for the forecast itself. */
 #ifndef ORR_FC_SELECT_H
 #define ORR_FC_SELECT_H
 
@@ -14,8 +15,10 @@
 
 #include "fc_model.h"
 
-#define FC_ORIGINS 3     /* backtest origins, a week apart */
-#define FC_ORIGIN_STEP 7
+#ifndef FC_ORIGINS
+#define FC_ORIGINS 3     /* backtest origins */
+#define FC_ORIGIN_STEP 7 /* days between them; 0: the horizon */
+#endif
 
 struct fc_score {
 	bool tried;             /* the method could be fitted and scored */
