@@ -167,8 +167,7 @@ static bool add_row(void *ctx, const struct demand_row *r)
 	long day = demand_day_number(r->day);
 	if (day < 0 || day > g->as_of)
 		return true; /* an order's unparsable time: not a day of demand */
-	if (r->units < 0)
-		g->returned -= r->units;
+	g->returned += r->returned;
 	double net = r->units - g->carry;
 	g->carry = net < 0 ? -net : 0;
 	if (net <= 0 && g->first < 0)

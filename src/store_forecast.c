@@ -13,7 +13,8 @@ enum orr_rc fcstore_demand(struct store *st, const char *sku, const char *as_of,
 	/* Both sources grouped by SKU and day; a return is a line with negative
 	 * units, dated when it was recorded, so it nets against that day. */
 	static const char sql[] =
-		"SELECT sku, max(variant_id), day, sum(units) FROM ("
+		"SELECT sku, max(variant_id), day, sum(units),"
+		" sum(CASE WHEN units < 0 THEN -units ELSE 0 END) FROM ("
 		" SELECT l.sku AS sku, l.variant_id AS variant_id,"
 		"        substr(o.purchased_at, 1, 10) AS day, l.quantity AS units"
 		" FROM order_lines l JOIN orders o ON o.id = l.order_id"
@@ -37,6 +38,7 @@ enum orr_rc fcstore_demand(struct store *st, const char *sku, const char *as_of,
 			.variant_id = sqlite3_column_int64(s, 1),
 			.day = (const char *)sqlite3_column_text(s, 2),
 			.units = sqlite3_column_double(s, 3),
+			.returned = sqlite3_column_double(s, 4),
 		};
 		if (!row.sku || !row.day)
 			continue;

@@ -18,7 +18,8 @@ struct demand_row {
 	const char *sku;
 	int64_t variant_id; /* 0: the SKU has no variant record */
 	const char *day;    /* 'YYYY-MM-DD', UTC */
-	double units;
+	double units;       /* net */
+	double returned;    /* units returned that day (already netted) */
 };
 /* Return false to stop. */
 typedef bool (*demand_row_fn)(void *ctx, const struct demand_row *r);

@@ -103,6 +103,9 @@ static json_t *policy_json(const struct demand_series *s, const struct fc_choice
 	json_object_set_new(j, "sku", json_string(s->sku));
 	json_object_set_new(j, "variant_id", s->variant_id ? json_integer(s->variant_id) : json_null());
 	json_object_set_new(j, "as_of", json_string(s->as_of));
+	json_object_set_new(j, "history_from", json_string(s->first));
+	json_object_set_new(j, "stockout_days", json_integer(s->stockout_days));
+	json_object_set_new(j, "returned", num(s->returned));
 	json_object_set_new(j, "on_hand", sup->stock_known ? json_integer(sup->on_hand) : json_null());
 	json_object_set_new(j, "on_order", json_integer(sup->on_order));
 	json_object_set_new(j, "position", num(p->position));
