@@ -28,19 +28,21 @@ endif
 
 CORE_SRC := $(wildcard src/*.c)
 UI_SRC   := $(wildcard ui/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o $(B)/presets_builtin.o
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o $(B)/rules_builtin.o \
+            $(B)/presets_builtin.o $(B)/policies_builtin.o
 UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 SCHEMA   := $(sort $(wildcard data/schema/*.sql))
 RULES    := $(sort $(wildcard data/rules/*.json))
 PRESETS  := $(sort $(wildcard data/presets/*.json))
+POLICIES := $(sort $(wildcard data/policies/*.json))
 
 # The binary of the default build is ./orrery; other builds (asan) keep theirs
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context
 all: $(BIN)
 
 help:
@@ -59,6 +61,7 @@ help:
 	@echo "make fuzz      libFuzzer targets: the CSV reader, the rules parser, webhook payloads (clang)"
 	@echo "make bench-http  inbound webhooks verified and stored per second under wrk;"
 	@echo "                 outbound signed deliveries per second with 2 workers"
+	@echo "make bench-context  customer-context lookups against a sqlite3 query, with and without 013's indexes"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
 	@echo "V=1            show full compiler command lines"
@@ -83,25 +86,29 @@ $(B)/schema_sql.c: $(SCHEMA) Makefile
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
 	  echo '};'; echo 'const int schema_migration_count = $(words $(SCHEMA));'; } > $@
 
-# The default rules are compiled in the same way: {file name, text} entries.
+# Data files are compiled in as {file name, text} entries of a C table:
+# $(call embed,HEADER,STRUCT,ARRAY,FILES) also defines ARRAY_count.
+define embed
+	@mkdir -p $(B)
+	$(call say,GEN,$@){ echo '#include "$(1)"'; \
+	  echo 'const struct $(2) $(3)[] = {'; \
+	  for f in $(4); do printf '{ "%s",\n' "$$(basename $$f)"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '{ 0, 0 } };'; echo 'const int $(3)_count = $(words $(4));'; } > $@
+endef
+
+# The default rules, the image presets (src/vision_preset.h) and the store's
+# policies (data/policies: the return policy the customer context carries).
 $(B)/rules_builtin.c: $(RULES) Makefile
-	@mkdir -p $(B)
-	$(call say,GEN,$@){ echo '#include "rules.h"'; \
-	  echo 'const struct rules_builtin_file rules_builtin[] = {'; \
-	  for f in $(RULES); do printf '{ "%s",\n' "$$(basename $$f)"; \
-	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
-	  echo '{ 0, 0 } };'; echo 'const int rules_builtin_count = $(words $(RULES));'; } > $@
+	$(call embed,rules.h,rules_builtin_file,rules_builtin,$(RULES))
 
-# The image presets too (src/vision_preset.h).
 $(B)/presets_builtin.c: $(PRESETS) Makefile
-	@mkdir -p $(B)
-	$(call say,GEN,$@){ echo '#include "vision_preset.h"'; \
-	  echo 'const struct vision_preset_file vision_presets_builtin[] = {'; \
-	  for f in $(PRESETS); do printf '{ "%s",\n' "$$(basename $$f)"; \
-	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
-	  echo '{ 0, 0 } };'; echo 'const int vision_presets_builtin_count = $(words $(PRESETS));'; } > $@
+	$(call embed,vision_preset.h,vision_preset_file,vision_presets_builtin,$(PRESETS))
 
-$(B)/schema_sql.o $(B)/rules_builtin.o $(B)/presets_builtin.o: $(B)/%.o: $(B)/%.c
+$(B)/policies_builtin.c: $(POLICIES) Makefile
+	$(call embed,policies.h,policy_file,policies_builtin,$(POLICIES))
+
+$(B)/schema_sql.o $(B)/rules_builtin.o $(B)/presets_builtin.o $(B)/policies_builtin.o: $(B)/%.o: $(B)/%.c
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ)
@@ -180,6 +187,10 @@ bench-vision: deps
 bench-vision-compose: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
 	$(Q)RSS=$(B)/rss tests/bench/vision_compose.sh
+
+bench-context: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail
+	$(Q)tests/bench/context.sh
 
 bench-jobs: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss

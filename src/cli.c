@@ -620,6 +620,9 @@ static const struct {
 	{ cli_vision_commands, &cli_vision_ncommands },
 	{ cli_serve_commands, &cli_serve_ncommands },
 	{ cli_deliveries_commands, &cli_deliveries_ncommands },
+	{ cli_supplier_commands, &cli_supplier_ncommands },
+	{ cli_forecast_commands, &cli_forecast_ncommands },
+	{ cli_context_commands, &cli_context_ncommands },
 };
 
 static const struct cli_command *find_command(const char *name)

@@ -109,5 +109,14 @@ extern const int cli_deliveries_ncommands;
 struct serve_options;
 /* The serve options of the command line (--listen may be absent). */
 int cli_serve_options(struct cli *cli, struct serve_options *o);
+/* Purchase orders, supplier terms, marketing signals (cli_supplier.c). */
+extern const struct cli_command cli_supplier_commands[];
+extern const int cli_supplier_ncommands;
+/* Demand forecasts and the reorder policy (cli_forecast.c). */
+extern const struct cli_command cli_forecast_commands[];
+extern const int cli_forecast_ncommands;
+/* The customer-service context (cli_context.c). */
+extern const struct cli_command cli_context_commands[];
+extern const int cli_context_ncommands;
 
 #endif

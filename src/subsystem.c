@@ -5,7 +5,10 @@
 
 #include "subsys_audit.h"
 #include "subsys_integration.h"
+#include "subsys_forecast.h"
 #include "subsys_manual.h"
+#include "subsys_marketing.h"
+#include "subsys_supplier.h"
 #include "subsys_system.h"
 #include "subsys_vision.h"
 
@@ -15,6 +18,9 @@ static const struct subsystem *const registry[] = {
 	&subsys_audit,
 	&subsys_vision,
 	&subsys_integration,
+	&subsys_forecast,
+	&subsys_supplier,
+	&subsys_marketing,
 };
 
 #define NREGISTRY (sizeof registry / sizeof *registry)

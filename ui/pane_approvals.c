@@ -1,9 +1,10 @@
 /* pane_approvals.c - what the rules want a person to decide: pending
  * approvals newest first; a approves, x rejects with a note, on the row
  * or on every marked row.  A decision taken by someone else shows within
- * a second (the pane reloads each second).  An image job under the cursor
- * shows its before and after previews below the list, rendered on the
- * loader thread. */
+ * a second (the pane reloads each second).  Below the list, for the row
+ * under the cursor: an image job's before and after previews (rendered on
+ * the loader thread), or a purchase order with its forecast as sparklines
+ * (the prediction interval on one scale) and the reorder arithmetic. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include "clock.h"
 #include "preview.h"
 #include "store_approval.h"
+#include "store_po.h"
+#include "subsys_supplier.h"
 #include "subsys_vision.h"
 #include "ui.h"
 #include "vision_preview.h"
@@ -23,6 +26,8 @@ static const struct tcol cols[] = {
 	{ "RULE", 14, false }, { "ENTITY", 10, false }, { "PROPOSES", 12, false },
 };
 
+#define DETAIL_MAX 14 /* rows of the purchase order's detail at most */
+
 struct approvals_pane {
 	struct table t;
 	/* the previews of one approval: asked for (asked_id), then arrived */
@@ -31,6 +36,9 @@ struct approvals_pane {
 	bool vision;
 	struct vision_image *before, *after;
 	char before_note[160], after_note[160];
+	json_t *po_of; /* approval id (text) -> purchase order id, for orders' approvals */
+	int64_t po_id; /* the order in p->po (0: none) */
+	json_t *po;    /* po_get of it, or NULL */
 };
 
 static void *create(struct console *c)
@@ -38,6 +46,7 @@ static void *create(struct console *c)
 	(void)c;
 	struct approvals_pane *p = xcalloc(1, sizeof *p);
 	table_init(&p->t, cols, (int)(sizeof cols / sizeof *cols));
+	p->po_of = json_object();
 	return p;
 }
 
@@ -55,7 +64,36 @@ static void destroy(void *self)
 	struct approvals_pane *p = self;
 	previews_clear(p);
 	table_free(&p->t);
+	json_decref(p->po_of);
+	json_decref(p->po);
 	free(p);
+}
+
+/* The purchase order the current row is about, 0 when it is not one. */
+static int64_t current_po(const struct approvals_pane *p)
+{
+	const struct trow *r = table_current(&p->t);
+	if (!r)
+		return 0;
+	char key[24];
+	snprintf(key, sizeof key, "%lld", (long long)r->id);
+	return json_integer_value(json_object_get(p->po_of, key));
+}
+
+/* Read the order of the current row when it is not the one held. */
+static void load_po(struct console *c, struct approvals_pane *p)
+{
+	int64_t want = current_po(p);
+	if (want == p->po_id && (p->po || !want))
+		return;
+	json_decref(p->po);
+	p->po = NULL;
+	p->po_id = want;
+	char *err = NULL;
+	if (want && po_get(c->st, want, &p->po, &err) != ORR_OK) {
+		ui_status(c, R_WARN, "purchase order %lld: %s", (long long)want, err);
+		free(err);
+	}
 }
 
 static void add_row(struct table *t, json_t *a, int64_t now)
@@ -82,11 +120,108 @@ static void load(struct console *c, void *self)
 	int64_t now = ui_now_ms();
 	size_t i;
 	json_t *a;
+	json_object_clear(p->po_of);
 	json_array_foreach(rows, i, a) {
 		add_row(&p->t, a, now);
+		if (strcmp(ui_str(a, "entity"), "purchase_order") == 0) {
+			char key[24];
+			snprintf(key, sizeof key, "%lld", ui_int(a, "id"));
+			json_object_set_new(p->po_of, key, json_integer(ui_int(a, "entity_id")));
+		}
 	}
 	json_decref(rows);
 	table_done(&p->t);
+	load_po(c, p);
+}
+
+/* n numbers of a JSON array (at most max), in v; how many. */
+static size_t numbers(json_t *a, double *v, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(a) && n < max; i++)
+		if (json_is_number(json_array_get(a, i)))
+			v[n++] = json_number_value(json_array_get(a, i));
+	return n;
+}
+
+static int rationale_lines(json_t *po)
+{
+	int n = 0;
+	for (const char *s = ui_str(po, "rationale"); *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static int detail_height(json_t *po, int h)
+{
+	int want = 5 + rationale_lines(po);
+	if (want > DETAIL_MAX)
+		want = DETAIL_MAX;
+	return want > h / 2 ? h / 2 : want;
+}
+
+/* hi, mean and lo of the forecast on one scale: the interval around the
+ * mean, day by day. */
+static void draw_forecast(json_t *risk, int y, int x, int w)
+{
+	enum { MAXD = 120 };
+	double hi[MAXD], mean[MAXD], lo[MAXD];
+	size_t cells = w > 24 ? (size_t)(w - 22) : 1;
+	if (cells > MAXD)
+		cells = MAXD;
+	size_t n = numbers(json_object_get(risk, "forecast"), mean, cells);
+	size_t nh = numbers(json_object_get(risk, "hi"), hi, n);
+	size_t nl = numbers(json_object_get(risk, "lo"), lo, n);
+	if (n == 0) {
+		term_text(y, x + 2, w - 2, "no forecast carried by the stockout risk", R_DIM);
+		return;
+	}
+	double top = 0, bottom = 0;
+	for (size_t i = 0; i < n; i++) {
+		double a = i < nh ? hi[i] : mean[i], b = i < nl ? lo[i] : mean[i];
+		top = i == 0 || a > top ? a : top;
+		bottom = i == 0 || b < bottom ? b : bottom;
+	}
+	const char *names[] = { "hi", "mean", "lo" };
+	double *series[] = { hi, mean, lo };
+	size_t counts[] = { nh, n, nl };
+	for (int k = 0; k < 3; k++) {
+		char spark[8 * MAXD + 1], label[64];
+		if (counts[k] == 0)
+			continue;
+		term_spark_range_text(series[k], counts[k], bottom, top, spark, sizeof spark);
+		snprintf(label, sizeof label, "  %-5s", names[k]);
+		term_text(y + k, x, 8, label, R_DIM);
+		term_text(y + k, x + 8, (int)cells, spark, k == 1 ? R_GOOD : R_NORMAL);
+		snprintf(label, sizeof label, " %.1f%s", series[k][0], k == 1 ? "/day" : "");
+		term_text(y + k, x + 8 + (int)counts[k], w - 8 - (int)counts[k], label, R_DIM);
+	}
+}
+
+static void draw_po(json_t *po, int y, int x, int h, int w)
+{
+	json_t *risk = json_object_get(po, "risk");
+	char *value = supplier_money_text(ui_int(po, "value_minor"), ui_str(po, "currency"));
+	char line[512];
+	json_t *level = json_object_get(risk, "level");
+	snprintf(line, sizeof line, "%s  %lld x %s from %s  %s  (%s)  forecast by %s, %.0f%% interval, %zu days",
+		 ui_str(po, "number"), ui_int(po, "quantity"), ui_str(po, "sku"),
+		 ui_str(po, "supplier_key"), value, ui_str(po, "state"),
+		 json_is_string(json_object_get(risk, "model")) ? ui_str(risk, "model") : "?",
+		 json_is_number(level) ? 100 * json_number_value(level) : 0.0,
+		 json_array_size(json_object_get(risk, "forecast")));
+	free(value);
+	term_fill(y, x, w, R_TITLE);
+	term_text(y, x + 1, w - 1, line, R_TITLE);
+	draw_forecast(risk, y + 1, x, w);
+	const char *s = ui_str(po, "rationale");
+	for (int row = y + 4; row < y + h && *s; row++) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		snprintf(line, sizeof line, "  %.*s", (int)(len < 500 ? len : 500), s);
+		term_text(row, x, w, line, R_NORMAL);
+		s += len + (nl != NULL);
+	}
 }
 
 /* ---- previews of image jobs ------------------------------------------------ */
@@ -210,14 +345,19 @@ static void draw(struct console *c, void *self, int y, int x, int h, int w)
 		return;
 	}
 	const struct trow *r = table_current(&p->t);
-	bool previews = r && r->id == p->shown_id && p->vision && h >= 12;
-	if (!previews) {
-		table_draw(&p->t, y, x, h, w, true);
+	if (r && r->id == p->shown_id && p->vision && h >= 12) {
+		int ph = h / 2 > 24 ? 24 : h / 2;
+		table_draw(&p->t, y, x, h - ph, w, true);
+		draw_previews(p, y + h - ph, x, ph, w);
 		return;
 	}
-	int ph = h / 2 > 24 ? 24 : h / 2;
-	table_draw(&p->t, y, x, h - ph, w, true);
-	draw_previews(p, y + h - ph, x, ph, w);
+	int64_t want = current_po(p);
+	if (want != p->po_id)
+		c->reload = true; /* the cursor moved to another order: read it next pass */
+	int dh = want && p->po && h >= 12 ? detail_height(p->po, h) : 0;
+	table_draw(&p->t, y, x, h - dh, w, true);
+	if (dh)
+		draw_po(p->po, y + h - dh, x, dh, w);
 }
 
 /* Decide every target (fixed when asked); the losers of a race are told

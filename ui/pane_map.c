@@ -16,7 +16,8 @@
 #define MAP_FETCH_MS 2000
 #define BOX_W 20
 #define BOX_H 4
-#define GAP_W 12
+#define GAP_W 12     /* between layers, when the width allows */
+#define GAP_MIN_W 7  /* narrower than this, the map is listed instead */
 #define MAX_NODES 64
 
 static const struct tcol cols[] = {
@@ -163,7 +164,11 @@ static int layers_of(json_t *nodes)
 static bool place_nodes(json_t *nodes, int y, int x, int h, int w, struct place *pl, size_t *np)
 {
 	int layers = layers_of(nodes), per_layer[MAX_NODES] = { 0 };
-	if (layers * BOX_W + (layers - 1) * GAP_W > w)
+	/* the gaps shrink before the drawing gives up on the width */
+	int gap = layers > 1 ? (w - layers * BOX_W) / (layers - 1) : GAP_W;
+	if (gap > GAP_W)
+		gap = GAP_W;
+	if (gap < GAP_MIN_W)
 		return false;
 	*np = 0;
 	size_t i;
@@ -175,7 +180,7 @@ static bool place_nodes(json_t *nodes, int y, int x, int h, int w, struct place 
 		int row = per_layer[l]++;
 		if (2 + (row + 1) * (BOX_H + 1) > h)
 			return false;
-		pl[*np] = (struct place){ ui_str(n, "name"), x + l * (BOX_W + GAP_W),
+		pl[*np] = (struct place){ ui_str(n, "name"), x + l * (BOX_W + gap),
 					  y + 1 + row * (BOX_H + 1) };
 		(*np)++;
 	}
@@ -227,7 +232,8 @@ static void draw_edge(json_t *e, const struct place *a, const struct place *b, i
 {
 	const char *h = term_hline(), *v = term_vline();
 	int y0 = a->y + 1 + lane % 2, y1 = b->y + 1 + lane % 2;
-	int x0 = a->x + BOX_W, x1 = b->x - 1, xm = x0 + 2 + lane % (GAP_W - 4);
+	int gap = b->x - a->x - BOX_W, lanes = (gap < GAP_W ? gap : GAP_W) - 4;
+	int x0 = a->x + BOX_W, x1 = b->x - 1, xm = x0 + 2 + lane % (lanes > 1 ? lanes : 1);
 	if (b->x <= a->x)
 		return; /* backwards: listed under the drawing */
 	for (int x = x0; x < xm; x++)

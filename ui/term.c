@@ -255,6 +255,23 @@ void term_spark(int y, int x, int width, const double *v, size_t n, enum role r)
 	term_text(y, x, width, text, any ? r : R_DIM);
 }
 
+void term_spark_range_text(const double *v, size_t n, double lo, double hi, char *out,
+			   size_t size)
+{
+	const char *const *ramp = unicode ? ramp_unicode : ramp_ascii;
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		double x = v[i] < lo ? lo : v[i] > hi ? hi : v[i];
+		int level = hi > lo ? (int)((x - lo) / (hi - lo) * 7 + 0.5) : 0;
+		size_t len = strlen(ramp[level]);
+		if (o + len + 1 > size)
+			break;
+		memcpy(out + o, ramp[level], len + 1);
+		o += len;
+	}
+}
+
 void term_spark_text(const double *v, size_t n, size_t width, char *out, size_t size)
 {
 	size_t first = n > width ? n - width : 0, o = 0;

@@ -51,6 +51,10 @@ void term_bar(int y, int x, int width, double value, enum role r);
 void term_spark(int y, int x, int width, const double *v, size_t n, enum role r);
 /* The same as text (UTF-8) in out, for a table cell. */
 void term_spark_text(const double *v, size_t n, size_t width, char *out, size_t size);
+/* Sparkline text of n values on a given scale [lo, hi], so that several
+ * series (a forecast and its interval) can be drawn comparably. */
+void term_spark_range_text(const double *v, size_t n, double lo, double hi, char *out,
+			   size_t size);
 
 /* Draw UTF-8 text at y, x in at most w columns, with attribute role r.
  * Characters the terminal cannot show become '?'; control characters

@@ -78,17 +78,19 @@ test_map_known_answer() {
 	run --db "$DB" map --format json
 	assert_status 0
 	assert_eq 3600000 "$(out_json "json_extract(j, '\$.window_ms')")" "window_ms"
-	assert_eq "ingest audit system vision manual" "$(out_json "(SELECT group_concat(json_extract(value, '\$.name'), ' ') FROM json_each(j, '\$.nodes'))")" "nodes by layer, then name"
-	assert_eq "0 1 1 2 3" "$(out_json "(SELECT group_concat(json_extract(value, '\$.layer'), ' ') FROM json_each(j, '\$.nodes'))")" "layers"
-	assert_eq "4 2 1 1 0" "$(out_json "(SELECT group_concat(json_extract(value, '\$.dependants'), ' ') FROM json_each(j, '\$.nodes'))")" "dependants"
+	# every registered subsystem is a node: forecast -> supplier, marketing and
+	# ingest, audit -> vision by their declared events; integration has no
+	# connectors here, so only its dead jobs' edge to manual
+	assert_eq "ingest integration audit forecast system marketing supplier vision manual" "$(out_json "(SELECT group_concat(json_extract(value, '\$.name'), ' ') FROM json_each(j, '\$.nodes'))")" "nodes by layer, then name"
+	assert_eq "0 0 1 1 1 2 2 2 3" "$(out_json "(SELECT group_concat(json_extract(value, '\$.layer'), ' ') FROM json_each(j, '\$.nodes'))")" "layers"
+	assert_eq "7 1 2 3 1 1 1 1 0" "$(out_json "(SELECT group_concat(json_extract(value, '\$.dependants'), ' ') FROM json_each(j, '\$.nodes'))")" "dependants"
 	assert_eq "6|1|0.1667|6|4.0000|closed|0" \
 		"$(node_f system jobs)|$(node_f system failed)|$(out_json "printf('%.4f', (SELECT json_extract(value, '\$.error_rate') FROM json_each(j, '\$.nodes') WHERE json_extract(value, '\$.name') = 'system'))")|$(node_f system events_out)|$(out_json "printf('%.4f', (SELECT json_extract(value, '\$.priority') FROM json_each(j, '\$.nodes') WHERE json_extract(value, '\$.name') = 'system'))")|$(node_f system breaker)|$(node_f system paused)" \
 		"system: jobs, failed, error rate, events out, priority, breaker, paused"
 	assert_eq "1|0|1|0.0" "$(node_f manual jobs)|$(node_f manual failed)|$(node_f manual events_out)|$(node_f manual priority)" "manual"
 	assert_eq "source|0|8|0.0" "$(node_f ingest kind)|$(node_f ingest jobs)|$(node_f ingest events_out)|$(node_f ingest priority)" "ingest"
-	# edges: merged per pair, with the emitted product.flagged followed; vision
-	# takes product.created and audit.finding (its rules and declared inputs)
-	assert_eq "audit>manual audit>vision ingest>audit ingest>system ingest>vision manual>manual system>manual vision>manual vision>vision" \
+	# edges: merged per pair, with the emitted product.flagged followed
+	assert_eq "audit>manual audit>vision forecast>manual forecast>marketing forecast>supplier ingest>audit ingest>forecast ingest>system ingest>vision integration>manual manual>manual marketing>manual supplier>manual supplier>supplier system>manual vision>manual vision>vision" \
 		"$(out_json "(SELECT group_concat(json_extract(value, '\$.from') || '>' || json_extract(value, '\$.to'), ' ') FROM json_each(j, '\$.edges'))")" \
 		"edges (price-drop-review is off: no ingest>manual)"
 	assert_eq '["order.created","product.flagged"]|["flagged-canary","order-broken","order-canary"]|6|0.1' \
@@ -133,8 +135,8 @@ test_map_without_a_database() {
 	run --db "$T/none.db" map --format json
 	assert_status 0
 	assert_no_file "$T/none.db"
-	assert_eq 5 "$(out_json "json_array_length(j, '\$.nodes')")" "nodes"
-	assert_eq "audit>vision ingest>audit ingest>manual ingest>vision vision>vision" \
+	assert_eq 9 "$(out_json "json_array_length(j, '\$.nodes')")" "nodes"
+	assert_eq "audit>vision forecast>marketing forecast>supplier ingest>audit ingest>forecast ingest>manual ingest>vision supplier>supplier vision>vision" \
 		"$(out_json "(SELECT group_concat(json_extract(value, '\$.from') || '>' || json_extract(value, '\$.to'), ' ') FROM json_each(j, '\$.edges'))")" \
 		"the built-in rules' edges"
 	assert_eq 0 "$(node_f system jobs)" "no counts"

@@ -394,7 +394,10 @@ test_rule_toggle_is_kept_in_the_database() {
 	ui_start
 	ui_keys 3
 	ui_expect "price-drop-review"
-	ui_keys Down
+	# other subsystems' default rules sort around it: find it by name
+	ui_keys /
+	ui_type price-drop
+	ui_keys Enter
 	ui_keys e
 	ui_expect "rule price-drop-review disabled"
 	assert_sql "SELECT name, enabled FROM rule_overrides" "price-drop-review|0"
@@ -615,4 +618,32 @@ test_failing_row_opens_its_record() {
 	ui_expect "products without a title"
 	ui_keys Enter
 	ui_expect '"origin": "olist"'
+}
+
+test_approvals_pane_shows_a_purchase_orders_forecast_and_arithmetic() {
+	with_approvals 1
+	ingest_ok "$FIX/supplier/catalog.jsonl"
+	run --db "$DB" supplier terms "$FIX/supplier/terms.csv"
+	v=$(sql "SELECT id FROM variants WHERE sku = '85123A'")
+	run --db "$DB" emit stockout.risk --entity variant --entity-id "$v" --payload "{\"sku\":\"85123A\",\"variant_id\":$v,\"on_hand\":12,\"daily_mean\":3.2,\"daily_sd\":1.1,\"lead_time_days\":7,\"lead_time_sd\":2,\"z\":1.645,\"safety_stock\":11.57,\"reorder_point\":33.97,\"order_up_to\":600,\"model\":\"ets_aan\",\"forecast\":[3.1,3.2,3.4,3.6],\"lo\":[1.0,1.1,0.9,0.7],\"hi\":[5.2,5.3,5.9,6.5],\"level\":0.9}"
+	run --db "$DB" run --until-idle --max-seconds 20
+	assert_sql "SELECT count(*) FROM approvals WHERE state = 'pending' AND entity = 'purchase_order'" 1
+	ui_start 120x30
+	ui_keys 6
+	# the newest approval, the order, is under the cursor
+	ui_expect "588 x 85123A from candle-works  617.40 GBP  (proposed)  forecast by ets_aan, 90% interval, 4 days"
+	ui_expect "mean  ▄▄▄▅ 3.1/day"
+	ui_expect "hi    ▆▇▇█ 5.2"
+	ui_expect "lo    ▁▁▁▁ 1.0"
+	ui_expect "Lead-time demand = 3.20 x 7.00 = 22.4 units."
+	ui_expect "Order-up-to 600.0 - on hand 12 - on order 0 = 588.0 units"
+	# another approval has no order to show
+	ui_keys Down
+	ui_expect_not "Lead-time demand"
+	ui_keys Up
+	ui_expect "Lead-time demand"
+	ui_keys a
+	ui_expect "approved 2: job"
+	run --db "$DB" run --until-idle --max-seconds 20
+	assert_sql "SELECT state, approved_by FROM purchase_orders" "delivered|$(id -un)"
 }

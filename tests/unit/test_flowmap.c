@@ -123,11 +123,13 @@ Test(flowmap, edges_merge_per_pair_and_follow_emits)
 	cr_assert(e);
 	cr_expect_str_eq(names(json_object_get(e, "via")), "source.ingested");
 	cr_expect_eq(json_array_size(json_object_get(e, "rules")), 0);
-	/* vision declares it consumes product.created (ingest's), audit.finding
-	 * and its own asset.check_failed: three edges with no rule */
+	/* and the declared flows: ingest -> forecast -> supplier, marketing;
+	 * supplier's own purchase_order.proposed; vision takes product.created
+	 * (ingest's), audit.finding and its own asset.check_failed */
+	cr_expect(edge(m, "forecast", "supplier") && edge(m, "forecast", "marketing"));
 	cr_expect(edge(m, "ingest", "vision") && edge(m, "audit", "vision") && edge(m, "vision", "vision"));
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 6, "the disabled rule adds none");
-	cr_expect_eq(num(node(m, "ingest"), "dependants"), 4);
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 10, "the disabled rule adds none");
+	cr_expect_eq(num(node(m, "ingest"), "dependants"), 7);
 	cr_expect_str_eq(json_string_value(json_object_get(node(m, "system"), "breaker")), "closed");
 	json_decref(m);
 }
@@ -139,23 +141,26 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 	      " {\"name\": \"on-done\", \"on\": \"job.succeeded\","
 	      "  \"then\": [{\"enqueue\": {\"kind\": \"system.canary\"}}]}]");
 	json_t *m = build(NULL, HOUR);
-	/* ingest -> audit, ingest -> vision, audit -> vision, vision -> vision
-	 * (declared); every subsystem -> manual and -> system */
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 12);
+	/* ingest -> audit, forecast, vision; audit -> vision; forecast ->
+	 * supplier, marketing; supplier -> supplier, vision -> vision (declared);
+	 * every subsystem -> manual and -> system */
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 24);
 	cr_expect(edge(m, "manual", "manual"), "a self loop is an edge");
 	cr_expect_eq(num(node(m, "ingest"), "layer"), 0);
 	cr_expect_eq(num(node(m, "audit"), "layer"), 1);
+	cr_expect_eq(num(node(m, "supplier"), "layer"), 2);
 	cr_expect_eq(num(node(m, "vision"), "layer"), 2);
-	/* manual <-> system: manual is placed first, after audit and vision */
+	cr_expect_eq(num(node(m, "integration"), "layer"), 0, "nothing feeds it without connectors");
+	/* manual <-> system: manual is placed first, after supplier, marketing and vision */
 	cr_expect_eq(num(node(m, "manual"), "layer"), 3);
 	cr_expect_eq(num(node(m, "system"), "layer"), 4);
-	cr_expect_eq(num(node(m, "ingest"), "dependants"), 4);
+	cr_expect_eq(num(node(m, "ingest"), "dependants"), 7);
 	cr_expect_eq(num(node(m, "audit"), "dependants"), 3);
-	cr_expect_eq(num(node(m, "vision"), "dependants"), 2, "itself does not count");
 	cr_expect_eq(num(node(m, "manual"), "dependants"), 1, "itself does not count");
 	cr_expect_eq(num(node(m, "system"), "dependants"), 1);
-	const char *order[] = { "ingest", "audit", "vision", "manual", "system" };
-	for (size_t i = 0; i < 5; i++)
+	const char *order[] = { "ingest", "integration", "audit", "forecast", "marketing",
+				"supplier", "vision", "manual", "system" };
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
 		cr_expect_str_eq(json_string_value(json_object_get(
 				     json_array_get(json_object_get(m, "nodes"), i), "name")),
 				 order[i]);
@@ -168,9 +173,10 @@ Test(flowmap, a_cycle_is_broken_at_the_smallest_name)
 Test(flowmap, no_rules_and_bad_windows)
 {
 	json_t *m = build(NULL, 15 * MIN);
-	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 5);
-	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 4,
-		     "the declared inputs of audit (1) and vision (3)");
+	cr_expect_eq(json_array_size(json_object_get(m, "nodes")), 9);
+	/* audit's and forecast's declared input, forecast -> supplier, marketing,
+	 * supplier -> supplier; vision's three declared inputs */
+	cr_expect_eq(json_array_size(json_object_get(m, "edges")), 8, "the declared flows");
 	json_decref(m);
 	char *err = NULL;
 	cr_expect_eq(flowmap_build(NULL, &rules, NOW, 0, &m, &err), ORR_USAGE);
