@@ -100,7 +100,7 @@ test_only_subscribed_events_are_delivered_and_never_job_outcomes() {
 	start_faultsrv
 	hook /ok '["order.created", "job.*"]'
 	run --db "$DB" emit order.created --entity order --entity-id 1
-	run --db "$DB" emit product.created --entity product --entity-id 2
+	run --db "$DB" emit customer.created --entity customer --entity-id 2
 	run --db "$DB" run --until-idle --max-seconds 20
 	assert_status 0
 	# the delivery job's own job.succeeded is not delivered (no loop)
