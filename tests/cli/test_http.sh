@@ -264,3 +264,16 @@ test_pull_of_malformed_json_stores_nothing_and_dies() {
 	run --db "$DB" tasks
 	assert_out_contains "integration"
 }
+
+test_rate_limit_spaces_the_calls() {
+	setup_db
+	start_faultsrv
+	one_hook /ok '"rate_limit": 4'
+	run --db "$DB" emit order.created --entity order --entity-id 1 --count 5
+	run --db "$DB" run --workers 2 --until-idle --max-seconds 30
+	assert_status 0
+	assert_sql "SELECT count(*) FROM deliveries WHERE state = 'delivered'" "5"
+	# 4 calls per second: five calls span at least a second
+	span=$(sql "SELECT max(at) - min(at) FROM connector_calls")
+	[ "$span" -ge 950 ] || fail "5 calls at 4/s took only $span ms"
+}
