@@ -133,7 +133,8 @@ static enum job_status fetch(struct pull *p, const struct http_header *auth,
 		if (s != JOB_DONE)
 			return s;
 		struct http_request req = { .method = "GET", .url = p->url, .headers = auth,
-					    .nheaders = auth->name ? 1 : 0 };
+					    .nheaders = auth->name ? 1 : 0,
+					    .credentials = auth->name != NULL };
 		conn_call_request(p->c, &req);
 		char *err = NULL;
 		if (http_perform(&req, r, &err) != ORR_OK) {

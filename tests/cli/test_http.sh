@@ -277,3 +277,17 @@ test_rate_limit_spaces_the_calls() {
 	span=$(sql "SELECT max(at) - min(at) FROM connector_calls")
 	[ "$span" -ge 950 ] || fail "5 calls at 4/s took only $span ms"
 }
+
+test_redirects_are_not_followed_with_credentials_or_bodies() {
+	setup_db
+	start_faultsrv
+	printf '{"connectors": [{"name": "shop", "kind": "shopify", "url": "%s/redirect", "secret": "shop.token"},
+	  {"name": "hook", "kind": "webhook", "url": "%s/redirect", "secret": "hooks.signing", "events": ["order.*"]}]}\n' \
+		"$FS" "$FS" >"$T/connectors.json"
+	run --db "$DB" connectors pull shop products
+	emit_order
+	run_idle
+	assert_sql "SELECT count(*) FROM connector_calls WHERE status = 302" "2"
+	assert_sql "SELECT count(*) FROM jobs WHERE state = 'dead' AND last_error LIKE '%HTTP 302 to http://elsewhere.invalid/steal: not followed%'" "2"
+	assert_eq 2 "$(wc -l <"$T/rec.jsonl" | tr -d ' ')" "requests received"
+}
