@@ -291,3 +291,29 @@ test_redirects_are_not_followed_with_credentials_or_bodies() {
 	assert_sql "SELECT count(*) FROM jobs WHERE state = 'dead' AND last_error LIKE '%HTTP 302 to http://elsewhere.invalid/steal: not followed%'" "2"
 	assert_eq 2 "$(wc -l <"$T/rec.jsonl" | tr -d ' ')" "requests received"
 }
+
+test_tls_certificates_are_verified() {
+	setup_db
+	command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
+	command -v python3 >/dev/null 2>&1 || skip "python3 not installed (to find a free port)"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.pem" -days 1 \
+		-subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "cannot make a certificate"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	openssl s_server -accept "127.0.0.1:$port" -cert "$T/c.pem" -key "$T/k.pem" -www -quiet \
+		>"$T/tls.log" 2>&1 &
+	TLSPID=$!
+	trap 'kill $TLSPID 2>/dev/null' EXIT
+	i=0
+	while ! (echo | openssl s_client -connect "127.0.0.1:$port" >/dev/null 2>&1); do
+		i=$((i + 1))
+		[ $i -lt 50 ] || fail "openssl s_server did not start: $(cat "$T/tls.log")"
+		sleep 0.1
+	done
+	printf '{"connectors": [{"name": "hook", "kind": "webhook", "url": "https://127.0.0.1:%s/", "secret": "hooks.signing", "events": ["order.*"]}]}\n' \
+		"$port" >"$T/connectors.json"
+	emit_order
+	run_idle
+	# a self-signed certificate: refused at once, not retried
+	assert_sql "SELECT state, attempts FROM deliveries" "dead|1"
+	assert_sql "SELECT last_error LIKE '%certificate%' FROM deliveries" "1"
+}
