@@ -297,19 +297,26 @@ test_redirects_are_not_followed_with_credentials_or_bodies() {
 test_tls_certificates_are_verified() {
 	setup_db
 	command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
-	command -v python3 >/dev/null 2>&1 || skip "python3 not installed (to find a free port)"
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.pem" -days 1 \
 		-subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "cannot make a certificate"
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	openssl s_server -accept "127.0.0.1:$port" -cert "$T/c.pem" -key "$T/k.pem" -www -quiet \
-		>"$T/tls.log" 2>&1 &
-	TLSPID=$!
-	trap 'kill $TLSPID 2>/dev/null' EXIT
-	i=0
-	while ! (echo | openssl s_client -connect "127.0.0.1:$port" >/dev/null 2>&1); do
-		i=$((i + 1))
-		[ $i -lt 50 ] || fail "openssl s_server did not start: $(cat "$T/tls.log")"
-		sleep 0.1
+	# s_server cannot pick a free port itself: try random ones until one binds
+	tries=0
+	while :; do
+		tries=$((tries + 1))
+		[ $tries -le 20 ] || fail "openssl s_server found no free port: $(cat "$T/tls.log")"
+		port=$(awk -v s="$$$tries" 'BEGIN { srand(s); print int(20000 + rand() * 40000) }')
+		openssl s_server -accept "127.0.0.1:$port" -cert "$T/c.pem" -key "$T/k.pem" -www \
+			-quiet >"$T/tls.log" 2>&1 &
+		TLSPID=$!
+		trap 'kill $TLSPID 2>/dev/null' EXIT
+		i=0
+		while kill -0 "$TLSPID" 2>/dev/null &&
+			! (echo | openssl s_client -connect "127.0.0.1:$port" >/dev/null 2>&1); do
+			i=$((i + 1))
+			[ $i -lt 50 ] || fail "openssl s_server did not answer: $(cat "$T/tls.log")"
+			sleep 0.1
+		done
+		kill -0 "$TLSPID" 2>/dev/null && break
 	done
 	printf '{"connectors": [{"name": "hook", "kind": "webhook", "url": "https://127.0.0.1:%s/", "secret": "hooks.signing", "events": ["order.*"]}]}\n' \
 		"$port" >"$T/connectors.json"
