@@ -42,7 +42,7 @@ POLICIES := $(sort $(wildcard data/policies/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context fuzz-connectors
 all: $(BIN)
 
 help:
@@ -201,6 +201,7 @@ fuzz: $(B)/fuzz_csv
 	$(B)/fuzz_csv -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-corpus
 	$(Q)$(MAKE) --no-print-directory fuzz-rules
 	$(Q)$(MAKE) --no-print-directory fuzz-webhook
+	$(Q)$(MAKE) --no-print-directory fuzz-connectors
 
 # The rule language: parser, position index, conditions and templates.
 fuzz-rules: $(B)/fuzz_rules
@@ -226,6 +227,17 @@ $(B)/fuzz_webhook: tests/fuzz/fuzz_webhook.c src/webhook_map.c src/parse.c src/x
 	@mkdir -p $(B)
 	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson) \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson)
+
+# connectors.json checking (src/connectors.c).
+fuzz-connectors: $(B)/fuzz_connectors
+	$(Q)mkdir -p $(B)/fuzz-connectors-corpus && cp tests/fuzz/connectors-corpus/* $(B)/fuzz-connectors-corpus/ 2>/dev/null; \
+	$(B)/fuzz_connectors -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz-connectors-corpus
+
+$(B)/fuzz_connectors: tests/fuzz/fuzz_connectors.c src/connectors.c src/http.c src/rules.c src/rule_cond.c \
+		      src/rule_tmpl.c src/json_pos.c src/xalloc.c src/utf8.c $(B)/rules_builtin.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)clang $(CSTD) -g -O1 -Isrc $$(pkg-config --cflags jansson libcurl) \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $$(pkg-config --libs jansson libcurl)
 
 # Inbound webhooks under wrk (tests/bench/http_in.sh).
 $(B)/gen_webhooks: tests/bench/gen_webhooks.c

@@ -153,8 +153,9 @@ static void set_options(CURL *h, const struct http_request *req, struct curl_sli
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	/* a signed body is never re-sent elsewhere: only reads follow redirects */
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, mutates ? 0L : 1L);
+	/* a signed body or a credential is never sent elsewhere: only reads
+	 * without credentials follow redirects */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, mutates || req->credentials ? 0L : 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -211,6 +212,18 @@ static void describe_failure(const struct http_request *req, struct http_respons
 	}
 }
 
+/* A 3xx that was not followed: say where it pointed. */
+static void describe_redirect(CURL *h, struct http_response *resp)
+{
+	char *target = NULL;
+	if (resp->status < 300 || resp->status >= 400 ||
+	    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &target) != CURLE_OK || !target)
+		return;
+	free(resp->error);
+	resp->error = xasprintf("HTTP %ld to %s: not followed (a mutating call or one with "
+				"credentials)", resp->status, target);
+}
+
 enum orr_rc http_perform(const struct http_request *req, struct http_response *resp, char **err)
 {
 	*resp = (struct http_response){ .retry_after_ms = -1, .body = xstrdup("") };
@@ -236,6 +249,7 @@ enum orr_rc http_perform(const struct http_request *req, struct http_response *r
 	CURLcode c = curl_easy_perform(h);
 	read_info(h, resp);
 	describe_failure(req, resp, c, errbuf, &k);
+	describe_redirect(h, resp);
 	curl_slist_free_all(hdrs);
 	return ORR_OK;
 }

@@ -38,6 +38,10 @@ struct http_request {
 	const char *idempotency_key; /* required when the method mutates */
 	long connect_ms, total_ms;   /* 0: the defaults above */
 	size_t max_body;             /* response cap in bytes; 0: the default */
+	/* The headers carry a credential: no redirect is followed (libcurl
+	 * would send custom headers such as X-Shopify-Access-Token to any
+	 * host a Location names); a 3xx is refused naming its target. */
+	bool credentials;
 };
 
 /* What the caller should do next. */

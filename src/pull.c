@@ -133,7 +133,8 @@ static enum job_status fetch(struct pull *p, const struct http_header *auth,
 		if (s != JOB_DONE)
 			return s;
 		struct http_request req = { .method = "GET", .url = p->url, .headers = auth,
-					    .nheaders = auth->name ? 1 : 0 };
+					    .nheaders = auth->name ? 1 : 0,
+					    .credentials = auth->name != NULL };
 		conn_call_request(p->c, &req);
 		char *err = NULL;
 		if (http_perform(&req, r, &err) != ORR_OK) {
@@ -194,6 +195,7 @@ static enum job_status pull_pages(struct pull *p, const struct http_header *auth
 	return s;
 }
 
+/* The job's arguments; false (the job failed permanently) when bad. */
 static bool parse_args(struct job_ctx *ctx, struct pull *p, int *limit)
 {
 	const char *name = json_string_value(json_object_get(ctx->args, "connector"));
@@ -202,16 +204,19 @@ static bool parse_args(struct job_ctx *ctx, struct pull *p, int *limit)
 	*limit = lim ? (int)json_integer_value(lim) : PULL_DEFAULT_LIMIT;
 	p->c = name ? connectors_find(integration_connectors(), name) : NULL;
 	if (!p->c || p->c->kind != CONNECTOR_SHOPIFY)
-		return job_fail(ctx, JOB_PERMANENT, "integration.pull: \"%s\" is not a shopify "
-				"connector of connectors.json", name ? name : "(no connector)"), false;
-	if (!res || (strcmp(res, "products") != 0 && strcmp(res, "orders") != 0))
-		return job_fail(ctx, JOB_PERMANENT, "integration.pull: resource must be \"products\" "
-				"or \"orders\""), false;
-	if (*limit < 1 || *limit > 250)
-		return job_fail(ctx, JOB_PERMANENT, "integration.pull: limit must be 1 to 250"), false;
-	p->resource = res;
-	p->topic = strcmp(res, "products") == 0 ? WH_PRODUCTS_CREATE : WH_ORDERS_CREATE;
-	return true;
+		job_fail(ctx, JOB_PERMANENT, "integration.pull: \"%s\" is not a shopify connector "
+			 "of connectors.json", name ? name : "(no connector)");
+	else if (!res || (strcmp(res, "products") != 0 && strcmp(res, "orders") != 0))
+		job_fail(ctx, JOB_PERMANENT, "integration.pull: resource must be \"products\" or "
+			 "\"orders\"");
+	else if (*limit < 1 || *limit > 250)
+		job_fail(ctx, JOB_PERMANENT, "integration.pull: limit must be 1 to 250");
+	else {
+		p->resource = res;
+		p->topic = strcmp(res, "products") == 0 ? WH_PRODUCTS_CREATE : WH_ORDERS_CREATE;
+		return true;
+	}
+	return false;
 }
 
 enum job_status pull_job_run(struct job_ctx *ctx)

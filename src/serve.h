@@ -1,5 +1,7 @@
 /* serve.h - the inbound HTTP server (libmicrohttpd, a thread pool; one
- * SQLite connection per thread, writers queued on one in-process lock).
+ * SQLite connection per pool thread for verifying, de-duplicating and
+ * mapping; one writer thread with its own connection storing every delivery
+ * waiting in one transaction, while their connections are suspended).
  *
  * Routes:
  *   POST /webhooks/shopify/<topic>  X-Shopify-Hmac-Sha256 over the raw body

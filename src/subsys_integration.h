@@ -44,7 +44,8 @@ const struct secrets *integration_secrets(void);
  * cursor in the same transaction.  *handled: events read. */
 enum orr_rc integration_dispatch(struct store *st, const struct clock *clock, int max,
 				 int *handled, char **err);
-/* Events not yet dispatched (0 when nothing subscribes). */
+/* 1 when an event waits for the fan-out, else 0 (a count is not needed:
+ * the runner only asks whether it is idle). */
 long integration_backlog(struct store *st);
 
 /* Queue a delivery again (`deliveries replay`): back to pending, a new job.

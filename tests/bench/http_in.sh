@@ -21,7 +21,7 @@
 # products as 200 answers, forged = none, replayed = no new receipt.
 #
 # Knobs: BENCH_SECONDS (10) BENCH_RUNS (3, medians) THREADS (4)
-#        WRK_THREADS (2) CONNECTIONS (16) ORRERY (./orrery)
+#        WRK_THREADS (2) CONNECTIONS (64) ORRERY (./orrery)
 #        GEN (.build/gen_webhooks) SQLITE3 (sqlite3) BENCH_OUT (work dir)
 # The table goes to stdout (and results.md in the work directory).
 set -eu
@@ -38,7 +38,7 @@ SECONDS_PER=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
 THREADS=${THREADS:-4}
 WRK_THREADS=${WRK_THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-16}
+CONNECTIONS=${CONNECTIONS:-64}
 ORRERY=${ORRERY:-$PWD/orrery}
 GEN=${GEN:-$PWD/.build/gen_webhooks}
 SQLITE3=${SQLITE3:-sqlite3}
@@ -122,6 +122,7 @@ start_server() {
     "$ORRERY" --db "$db" init >/dev/null 2>&1 || die "orrery init failed"
     printf '{"shopify": {"webhook_secret": "%s"}}\n' "$SECRET" >"$dir/secrets.json"
     chmod 600 "$dir/secrets.json"
+    rm -f "$dir/serve.log" # else the old server's line may be read before the new one truncates it
     "$ORRERY" --db "$db" --secrets "$dir/secrets.json" serve --listen 127.0.0.1:0 \
         --threads "$THREADS" --rate 0 >/dev/null 2>"$dir/serve.log" &
     SPID=$!
@@ -185,11 +186,12 @@ while [ "$i" -le "$RUNS" ]; do
     [ "$products" = "$receipts" ] || die "stored: $receipts receipts, $products products"
     s_rate=$RATE s_p50=$P50US s_p99=$P99US s_events=$events
     # replay what was stored, on the same database
+    rm -f "$dir/serve.log"
     "$ORRERY" --db "$db" --secrets "$dir/secrets.json" serve --listen 127.0.0.1:0 \
         --threads "$THREADS" --rate 0 >/dev/null 2>"$dir/serve.log" &
     SPID=$!
     k=0
-    until grep -q 'serving on' "$dir/serve.log"; do k=$((k + 1)); [ $k -lt 100 ] || die "restart"; sleep 0.1; done
+    until grep -q 'serving on' "$dir/serve.log" 2>/dev/null; do k=$((k + 1)); [ $k -lt 100 ] || die "restart"; sleep 0.1; done
     port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
     # each wrk thread replays exactly the ids of its that were stored
     k=1

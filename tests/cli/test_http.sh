@@ -265,3 +265,65 @@ test_pull_of_malformed_json_stores_nothing_and_dies() {
 	run --db "$DB" tasks
 	assert_out_contains "integration"
 }
+
+test_rate_limit_spaces_the_calls() {
+	setup_db
+	start_faultsrv
+	one_hook /ok '"rate_limit": 4'
+	run --db "$DB" emit order.created --entity order --entity-id 1 --count 5
+	run --db "$DB" run --workers 2 --until-idle --max-seconds 30
+	assert_status 0
+	assert_sql "SELECT count(*) FROM deliveries WHERE state = 'delivered'" "5"
+	# 4 calls per second: five calls start over at least a second (a call
+	# starts at at - latency_ms; 100 ms of slack for the work between the
+	# rate gate and the request)
+	span=$(sql "SELECT max(at - latency_ms) - min(at - latency_ms) FROM connector_calls")
+	[ "$span" -ge 900 ] || fail "5 calls at 4/s started within $span ms"
+}
+
+test_redirects_are_not_followed_with_credentials_or_bodies() {
+	setup_db
+	start_faultsrv
+	printf '{"connectors": [{"name": "shop", "kind": "shopify", "url": "%s/redirect", "secret": "shop.token"},
+	  {"name": "hook", "kind": "webhook", "url": "%s/redirect", "secret": "hooks.signing", "events": ["order.*"]}]}\n' \
+		"$FS" "$FS" >"$T/connectors.json"
+	run --db "$DB" connectors pull shop products
+	emit_order
+	run_idle
+	assert_sql "SELECT count(*) FROM connector_calls WHERE status = 302" "2"
+	assert_sql "SELECT count(*) FROM jobs WHERE state = 'dead' AND last_error LIKE '%HTTP 302 to http://elsewhere.invalid/steal: not followed%'" "2"
+	assert_eq 2 "$(wc -l <"$T/rec.jsonl" | tr -d ' ')" "requests received"
+}
+
+test_tls_certificates_are_verified() {
+	setup_db
+	command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.pem" -days 1 \
+		-subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "cannot make a certificate"
+	# s_server cannot pick a free port itself: try random ones until one binds
+	tries=0
+	while :; do
+		tries=$((tries + 1))
+		[ $tries -le 20 ] || fail "openssl s_server found no free port: $(cat "$T/tls.log")"
+		port=$(awk -v s="$$$tries" 'BEGIN { srand(s); print int(20000 + rand() * 40000) }')
+		openssl s_server -accept "127.0.0.1:$port" -cert "$T/c.pem" -key "$T/k.pem" -www \
+			-quiet >"$T/tls.log" 2>&1 &
+		TLSPID=$!
+		trap 'kill $TLSPID 2>/dev/null' EXIT
+		i=0
+		while kill -0 "$TLSPID" 2>/dev/null &&
+			! (echo | openssl s_client -connect "127.0.0.1:$port" >/dev/null 2>&1); do
+			i=$((i + 1))
+			[ $i -lt 50 ] || fail "openssl s_server did not answer: $(cat "$T/tls.log")"
+			sleep 0.1
+		done
+		kill -0 "$TLSPID" 2>/dev/null && break
+	done
+	printf '{"connectors": [{"name": "hook", "kind": "webhook", "url": "https://127.0.0.1:%s/", "secret": "hooks.signing", "events": ["order.*"]}]}\n' \
+		"$port" >"$T/connectors.json"
+	emit_order
+	run_idle
+	# a self-signed certificate: refused at once, not retried
+	assert_sql "SELECT state, attempts FROM deliveries" "dead|1"
+	assert_sql "SELECT last_error LIKE '%certificate%' FROM deliveries" "1"
+}

@@ -13,6 +13,7 @@
  *   /retry-after/S       429 with Retry-After: S
  *   /flaky/K/...         500 for the first K requests to this exact path, then 200
  *   /slow/MS             sleeps MS milliseconds, then 200
+ *   /redirect[/...]      302 to http://elsewhere.invalid/steal
  *   /reset               closes the connection without an answer
  *   /malformed[/...]     200 with a body that is not JSON
  *   /big/N               200 with N bytes of JSON
@@ -196,6 +197,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 		nanosleep(&ts, NULL);
 		return reply_text(c, 200, "{\"ok\":true}");
 	}
+	if (strncmp(url, "/redirect", 9) == 0) /* to another origin */
+		return reply(c, 302, "{}", 2, NULL, "Location", "http://elsewhere.invalid/steal");
 	if (strcmp(url, "/reset") == 0)
 		return MHD_NO; /* libmicrohttpd closes the connection */
 	if (strncmp(url, "/malformed", 10) == 0)

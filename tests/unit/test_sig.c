@@ -102,7 +102,7 @@ Test(sig, spec_example_verifies)
 /* The prefix is optional: the bare base64 is the same secret. */
 Test(sig, secret_without_prefix)
 {
-	struct sig_key a = key_of(SPEC_SECRET), b = key_of(SPEC_SECRET + 6);
+	struct sig_key a = key_of(SPEC_SECRET), b = key_of(&SPEC_SECRET[6]);
 	cr_expect_eq(a.len, 24);
 	cr_expect_eq(a.len, b.len);
 	cr_expect_eq(memcmp(a.bytes, b.bytes, a.len), 0);
