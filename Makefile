@@ -41,7 +41,7 @@ POLICIES := $(sort $(wildcard data/policies/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-context fuzz fuzz-rules lint install uninstall clean demo help screenshots
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-context bench-forecast fuzz fuzz-rules lint install uninstall clean demo help screenshots
 all: $(BIN)
 
 help:
@@ -55,6 +55,7 @@ help:
 	@echo "make bench     ingest benchmark against sqlite3 .import"
 	@echo "make bench-jobs  events -> rules -> jobs benchmark against raw SQLite inserts"
 	@echo "make bench-audit audit benchmark against mlr summary and csvstat"
+	@echo "make bench-forecast  forecast models on M5 and 30,000 generated series against R's forecast package"
 	@echo "make bench-context  customer-context lookups against a sqlite3 query, with and without 013's indexes"
 	@echo "make fuzz      libFuzzer targets: the CSV reader and the rules parser (clang)"
 	@echo "make lint      clang-format check and cppcheck"
@@ -159,6 +160,19 @@ bench-console: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
 	$(Q)tests/bench/ingest.sh
+
+# The models alone (fc_bench links them), against R's ets() and croston().
+$(B)/fc_bench: tests/bench/fc_bench.c $(B)/src/fc_model.o $(B)/src/fc_select.o
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) -Isrc -o $@ $^ -lm
+
+$(B)/gen_demand: tests/bench/gen_demand.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $< -lm
+
+bench-forecast: deps
+	$(Q)$(MAKE) --no-print-directory $(B)/fc_bench $(B)/gen_demand
+	$(Q)B=$(B) tests/bench/forecast.sh
 
 bench-audit: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
