@@ -42,7 +42,7 @@ POLICIES := $(sort $(wildcard data/policies/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context fuzz-connectors
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context fuzz-connectors bench-forecast
 all: $(BIN)
 
 help:
@@ -61,6 +61,7 @@ help:
 	@echo "make fuzz      libFuzzer targets: the CSV reader, the rules parser, webhook payloads (clang)"
 	@echo "make bench-http  inbound webhooks verified and stored per second under wrk;"
 	@echo "                 outbound signed deliveries per second with 2 workers"
+	@echo "make bench-forecast  forecast models on M5 and 30,000 generated series against R's forecast package"
 	@echo "make bench-context  customer-context lookups against a sqlite3 query, with and without 013's indexes"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
@@ -175,6 +176,19 @@ bench-console: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss
 	$(Q)tests/bench/ingest.sh
+
+# The models alone (fc_bench links them), against R's ets() and croston().
+$(B)/fc_bench: tests/bench/fc_bench.c $(B)/src/fc_model.o $(B)/src/fc_select.o
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) -Isrc -o $@ $^ -lm
+
+$(B)/gen_demand: tests/bench/gen_demand.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $< -lm
+
+bench-forecast: deps
+	$(Q)$(MAKE) --no-print-directory $(B)/fc_bench $(B)/gen_demand
+	$(Q)B=$(B) tests/bench/forecast.sh
 
 bench-audit: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/rss

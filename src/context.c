@@ -255,7 +255,9 @@ static enum orr_rc gather_orders(struct gather *g, json_t *people, char **err)
 	}
 	size_t n = json_array_size(all);
 	json_t **v = xcalloc(n ? n : 1, sizeof *v);
-	json_array_foreach(all, j, o) v[j] = o;
+	json_array_foreach(all, j, o) {
+		v[j] = o;
+	}
 	qsort(v, n, sizeof *v, newest_first);
 	long keep = g->o->max_orders > 0 ? g->o->max_orders : 50;
 	for (j = 0; j < n && rc == ORR_OK; j++) {
@@ -435,11 +437,13 @@ static void write_policy(FILE *f, json_t *p)
 		fprintf(f, "\n%s:\n", heads[k]);
 		size_t i;
 		json_t *e;
-		json_array_foreach(a, i, e) fprintf(f, "- %s\n", json_string_value(e) ? json_string_value(e) : "");
+		json_array_foreach(a, i, e) {
+			fprintf(f, "- %s\n", json_string_value(e) ? json_string_value(e) : "");
+		}
 	}
 }
 
-void context_write_text(FILE *f, json_t *doc)
+static void write_header(FILE *f, json_t *doc)
 {
 	json_t *c = json_object_get(doc, "customer"), *s = json_object_get(doc, "summary");
 	fprintf(f, "# Customer %s\n\n", has(c, "name") ? str(c, "name") : "(no name on record)");
@@ -451,27 +455,44 @@ void context_write_text(FILE *f, json_t *doc)
 	fprintf(f, "Customer ids:");
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(c, "ids"), i, e)
+	json_array_foreach(json_object_get(c, "ids"), i, e) {
 		fprintf(f, "%s %s/%s", i ? "," : "", str(e, "origin"), str(e, "key"));
+	}
 	fprintf(f, "\nOrders: %lld (%lld open, %lld late, %lld returns); context as of %s\n",
 		(long long)json_integer_value(json_object_get(s, "orders")),
 		(long long)json_integer_value(json_object_get(s, "open")),
 		(long long)json_integer_value(json_object_get(s, "late")),
 		(long long)json_integer_value(json_object_get(s, "returns")), str(doc, "generated_at"));
-	const char *heads[] = { "Open orders", "Purchase history" };
-	for (int open = 1; open >= 0; open--) {
-		fprintf(f, "\n## %s\n\n", heads[1 - open]);
-		int shown = 0;
-		json_array_foreach(json_object_get(doc, "orders"), i, e)
-			if (json_is_true(json_object_get(e, "open")) == (open == 1)) {
-				write_order(f, e);
-				shown++;
-			}
-		if (!shown)
-			fprintf(f, "(none)\n");
+}
+
+/* The open orders, or the others, under their heading. */
+static void write_orders(FILE *f, json_t *doc, bool open)
+{
+	fprintf(f, "\n## %s\n\n", open ? "Open orders" : "Purchase history");
+	int shown = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(doc, "orders"), i, e) {
+		if (json_is_true(json_object_get(e, "open")) == open) {
+			write_order(f, e);
+			shown++;
+		}
 	}
+	if (!shown)
+		fprintf(f, "(none)\n");
+}
+
+void context_write_text(FILE *f, json_t *doc)
+{
+	write_header(f, doc);
+	write_orders(f, doc, true);
+	write_orders(f, doc, false);
 	fprintf(f, "\n## Availability of the items\n\n");
-	json_array_foreach(json_object_get(doc, "availability"), i, e) write_item(f, e);
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(doc, "availability"), i, e) {
+		write_item(f, e);
+	}
 	if (!json_array_size(json_object_get(doc, "availability")))
 		fprintf(f, "(no catalogued items)\n");
 	write_policy(f, json_object_get(doc, "return_policy"));

@@ -332,7 +332,7 @@ static double objective(struct ets_problem *p, const double *v)
 static double nelder_mead(struct ets_problem *p, double *v, const double *step, int maxeval)
 {
 	int d = p->dim, worst, best, second;
-	double s[NM_MAXDIM + 1][NM_MAXDIM], f[NM_MAXDIM + 1], c[NM_MAXDIM], r[NM_MAXDIM],
+	double s[NM_MAXDIM + 1][NM_MAXDIM], f[NM_MAXDIM + 1] = { 0 }, c[NM_MAXDIM], r[NM_MAXDIM],
 		e[NM_MAXDIM];
 	for (int i = 0; i <= d; i++) {
 		memcpy(s[i], v, sizeof(double) * d);
@@ -766,12 +766,13 @@ static void ets_class2_intervals(const struct fc_model *m, int n, int h, double 
 {
 	struct fc_model twin = *m;
 	twin.kind.error = 'A';
-	double *c = malloc(sizeof(double) * 2 * (size_t)h), *theta = c + h, lb;
+	double *c = malloc(sizeof(double) * 2 * (size_t)h), lb;
 	if (!c) {
 		fill(lo, h, NAN);
 		fill(hi, h, NAN);
 		return;
 	}
+	double *theta = c + h;
 	struct ets_state x;
 	memset(&x, 0, sizeof x);
 	ets_yhat(&twin, &x, n, &lb);

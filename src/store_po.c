@@ -254,8 +254,11 @@ enum orr_rc po_list(struct store *st, const char *state, long limit, json_t **ou
 	enum orr_rc rc = store_rows_json(st, s, "cannot list purchase orders", out, err);
 	size_t i;
 	json_t *po;
-	if (rc == ORR_OK)
-		json_array_foreach(*out, i, po) parse_risk(po);
+	if (rc == ORR_OK) {
+		json_array_foreach(*out, i, po) {
+			parse_risk(po);
+		}
+	}
 	return rc;
 }
 

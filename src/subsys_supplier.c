@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "fc_policy.h"
 #include "filedrop.h"
 #include "jobs.h"
 #include "parse.h"
@@ -33,14 +34,8 @@
 
 int64_t supplier_order_quantity(double need, long min_order, long pack_size)
 {
-	if (!(need > 0))
-		return 0;
-	double q = ceil(need - 1e-9);
-	if (min_order > 0 && q < (double)min_order)
-		q = (double)min_order;
-	if (pack_size > 1)
-		q = ceil(q / (double)pack_size) * (double)pack_size;
-	return q > 1e15 ? (int64_t)1e15 : (int64_t)q;
+	/* the forecast's own rounding, so its order_qty and ours agree */
+	return fc_policy_round(need, min_order > 0 ? min_order : 1, pack_size > 0 ? pack_size : 1);
 }
 
 char *supplier_money_text(int64_t minor, const char *currency)
@@ -112,6 +107,14 @@ static const char *risk_read(json_t *args, struct risk *r)
 
 /* --- the rationale ----------------------------------------------------------- */
 
+/* Our figure and the forecast's differ as printed (one decimal): the
+ * forecast may sum its own daily path where the rationale multiplies the
+ * mean, and the reader sees both. */
+static bool differs(double ours, double theirs)
+{
+	return fabs(ours - theirs) >= 0.05;
+}
+
 /* The textbook safety stock, written out with its numbers; when the
  * forecast's policy reported another figure, both are shown. */
 static void write_safety(FILE *f, const struct risk *r)
@@ -128,7 +131,7 @@ static void write_safety(FILE *f, const struct risk *r)
 		fprintf(f, "Safety stock = z x sd x sqrt(L) = %.3f x %.2f x sqrt(%.2f) = %.1f units",
 			r->z, r->sd, r->lead, ss);
 	}
-	if (fabs(ss - r->safety) > 0.05)
+	if (differs(ss, r->safety))
 		fprintf(f, " (the forecast's policy reports %.1f)", r->safety);
 	if (r->service > 0)
 		fprintf(f, " (service level %.1f%%)", 100.0 * r->service);
@@ -148,7 +151,7 @@ static void write_order_up_to(FILE *f, const struct risk *r)
 		"%.1f + %.3f x sqrt(%.1f x %.2f^2 + %.2f^2 x %.2f^2) = %.1f units (R: a review "
 		"period of %.1f days)",
 		r->mean, span, r->z, span, r->sd, r->mean, sdl, out, r->review);
-	if (fabs(out - r->out_to) > 0.05)
+	if (differs(out, r->out_to))
 		fprintf(f, " (the forecast's policy reports %.1f)", r->out_to);
 	fprintf(f, ".\n");
 }

@@ -64,19 +64,28 @@ WHERE c.key = :k ORDER BY o.purchased_at DESC, l.line_no"
 
 now_ns() { date +%s%N; }
 
-# lookups TOOL DB: milliseconds per lookup over every key
+# one_lookup TOOL DB KEY
+one_lookup() {
+    case $1 in
+    orrery) "$ORRERY" --db "$2" context customer "$3" --format json >/dev/null ||
+                die "orrery context customer $3 failed" ;;
+    sqlite3) "$SQLITE3" -json "$2" ".param set :k \"'$3'\"" "$PEER_SQL" >/dev/null ||
+                die "sqlite3 failed for $3" ;;
+    esac
+}
+
+# seconds of `times` output (0m1.250s) summed: user + sys of the children
+cpu_of() { sed -n 2p | tr 'ms' '  ' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'; }
+
+# lookups TOOL DB: "wall cpu" milliseconds per lookup over every key; the
+# machine may be shared, so the CPU time (user + sys of the processes) is
+# the steadier figure
 lookups() {
+    n=$(wc -l <"$dir/keys")
     t0=$(now_ns)
-    while read -r key; do
-        case $1 in
-        orrery) "$ORRERY" --db "$2" context customer "$key" --format json >/dev/null ||
-                    die "orrery context customer $key failed" ;;
-        sqlite3) "$SQLITE3" -json "$2" ".param set :k \"'$key'\"" "$PEER_SQL" >/dev/null ||
-                    die "sqlite3 failed for $key" ;;
-        esac
-    done <"$dir/keys"
+    cpu=$( (while read -r key; do one_lookup "$1" "$2" "$key"; done <"$dir/keys"; times) | cpu_of)
     t1=$(now_ns)
-    echo "$t0 $t1 $(wc -l <"$dir/keys")" | awk '{ printf "%.2f", ($2 - $1) / 1e6 / $3 }'
+    echo "$t0 $t1 $n $cpu" | awk '{ printf "%.1f %.1f", ($2 - $1) / 1e6 / $3, $4 * 1000 / $3 }'
 }
 
 say "timing $(wc -l <"$dir/keys" | tr -d ' ') lookups each ..."
@@ -90,8 +99,10 @@ on=$(lookups orrery "$dir/plain.db")
 sn=$(lookups sqlite3 "$dir/plain.db")
 
 set -- $stats
-printf '%s lines: %s customers, %s orders, %s order lines; the %s busiest customers (the busiest has %s orders)\n\n' \
+printf '%s lines: %s customers, %s orders, %s order lines; the %s busiest customers (the busiest has %s orders)\n' \
     "$LINES" "$1" "$2" "$3" "$(wc -l <"$dir/keys" | tr -d ' ')" "$4"
-printf '| per lookup, ms | with the 013 indexes | without them |\n|---|---:|---:|\n'
-printf '| orrery context customer --format json (orders, lines, delivery, returns, availability, policy) | %s | %s |\n' "$o" "$on"
-printf '| sqlite3 -json, one query (orders and lines with titles and stock) | %s | %s |\n' "$s" "$sn"
+printf 'load average at the end: %s\n\n' "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+printf '| per lookup, ms (wall / CPU) | with the 013 indexes | without them |\n|---|---:|---:|\n'
+row() { printf '| %s | %s / %s | %s / %s |\n' "$1" $2 $3; }
+row "orrery context customer --format json (50 orders in full, delivery, returns, availability, policy)" "$o" "$on"
+row "sqlite3 -json, one query (every order's lines with titles and stock)" "$s" "$sn"
