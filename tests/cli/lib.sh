@@ -187,6 +187,42 @@ assert_no_file() {
 	[ ! -e "$1" ] || fail "expected no $1"
 }
 
+# --- the fault server and webhook signatures ---------------------------------
+
+# start_faultsrv [OPTIONS]: tests/tools/faultsrv in the background on
+# 127.0.0.1 and a free port, recording every request to $T/rec.jsonl; sets FS
+# (its base URL) and stops it when the test ends.  Skips without jq and
+# openssl, which read and check what it recorded.
+start_faultsrv() {
+	command -v jq >/dev/null 2>&1 || skip "jq not installed"
+	command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
+	fs=${FAULTSRV:-$LIB_ROOT/${B:-.build}/faultsrv}
+	[ -x "$fs" ] || fail "no fault server at $fs (make ${B:-.build}/faultsrv)"
+	"$fs" --port-file "$T/fs.port" --record "$T/rec.jsonl" "$@" 2>"$T/fs.log" &
+	FSPID=$!
+	trap 'kill $FSPID 2>/dev/null' EXIT
+	i=0
+	while [ ! -s "$T/fs.port" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "faultsrv did not start: $(cat "$T/fs.log")"
+		sleep 0.05
+	done
+	FS=http://127.0.0.1:$(cat "$T/fs.port")
+}
+
+# rec N FILTER: jq FILTER on the Nth request faultsrv recorded (1-based).
+rec() {
+	sed -n "${1}p" "$T/rec.jsonl" | jq -j "$2"
+}
+
+# std_sign SECRET ID TIMESTAMP BODY-FILE: the Standard Webhooks signature,
+# base64 HMAC-SHA256 of "id.timestamp.body", computed by openssl, not Orrery.
+std_sign() {
+	key=$(printf '%s' "${1#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
+	{ printf '%s.%s.' "$2" "$3"; cat "$4"; } |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64
+}
+
 # --- the driver --------------------------------------------------------------
 
 lib_setup() {

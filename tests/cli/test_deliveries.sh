@@ -4,22 +4,6 @@
 
 SIGNING=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 
-start_faultsrv() {
-	command -v jq >/dev/null 2>&1 || skip "jq not installed"
-	fs=${FAULTSRV:-$LIB_ROOT/${B:-.build}/faultsrv}
-	[ -x "$fs" ] || fail "no fault server at $fs (make ${B:-.build}/faultsrv)"
-	"$fs" --port-file "$T/fs.port" --record "$T/rec.jsonl" 2>"$T/fs.log" &
-	FSPID=$!
-	trap 'kill $FSPID 2>/dev/null' EXIT
-	i=0
-	while [ ! -s "$T/fs.port" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "faultsrv did not start: $(cat "$T/fs.log")"
-		sleep 0.05
-	done
-	FS=http://127.0.0.1:$(cat "$T/fs.port")
-}
-
 setup() {
 	init_db
 	printf '{"hooks": {"signing": "%s"}}\n' "$SIGNING" >"$T/secrets.json"

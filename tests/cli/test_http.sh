@@ -10,28 +10,7 @@ SIGNING=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 SIGNING_OLD=whsec_c2VjcmV0LW9mLWEtcm90YXRlZC1lbmRwb2ludDE=
 TOKEN=shpat_never-printed-0123456789
 
-need_tools() {
-	command -v openssl >/dev/null 2>&1 || skip "openssl not installed"
-	command -v jq >/dev/null 2>&1 || skip "jq not installed"
-}
-
-# start_faultsrv [OPTIONS]: the fault server in the background; sets FS (its
-# base URL) and stops it when the test ends.
-start_faultsrv() {
-	need_tools
-	fs=${FAULTSRV:-$LIB_ROOT/${B:-.build}/faultsrv}
-	[ -x "$fs" ] || fail "no fault server at $fs (make ${B:-.build}/faultsrv)"
-	"$fs" --port-file "$T/fs.port" --record "$T/rec.jsonl" "$@" 2>"$T/fs.log" &
-	FSPID=$!
-	trap 'kill $FSPID 2>/dev/null' EXIT
-	i=0
-	while [ ! -s "$T/fs.port" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "faultsrv did not start: $(cat "$T/fs.log")"
-		sleep 0.05
-	done
-	FS=http://127.0.0.1:$(cat "$T/fs.port")
-}
+# start_faultsrv, rec and std_sign are in lib.sh.
 
 write_secrets() {
 	printf '{"hooks": {"signing": ["%s", "%s"]}, "shop": {"token": "%s"}}\n' \
@@ -59,18 +38,6 @@ emit_order() {
 run_idle() {
 	run --db "$DB" run --until-idle --max-seconds "${1:-30}"
 	assert_status 0
-}
-
-# std_sign SECRET ID TIMESTAMP BODY-FILE: base64 HMAC of "id.timestamp.body".
-std_sign() {
-	key=$(printf '%s' "${1#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
-	{ printf '%s.%s.' "$2" "$3"; cat "$4"; } |
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64
-}
-
-# rec N FILTER: jq FILTER on the Nth recorded request (1-based).
-rec() {
-	sed -n "${1}p" "$T/rec.jsonl" | jq -j "$2"
 }
 
 test_delivery_is_signed_with_every_rotating_secret() {

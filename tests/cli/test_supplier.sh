@@ -371,6 +371,14 @@ test_commands_help_and_usage() {
 
 test_end_to_end_from_orders_to_a_delivered_order_and_a_pause() {
 	init_db
+	# the supplier's API and the marketing tool: one webhook connector on
+	# 127.0.0.1 subscribed to the approved orders and the signals
+	start_faultsrv
+	signing=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+	printf '{"hooks": {"signing": "%s"}}\n' "$signing" >"$T/secrets.json"
+	chmod 600 "$T/secrets.json"
+	printf '{"connectors": [{"name": "partners", "kind": "webhook", "url": "%s/ok", "secret": "hooks.signing", "events": ["purchase_order.approved", "marketing.*"]}]}\n' \
+		"$FS" >"$T/connectors.json"
 	# real orders (Online Retail), a stock figure and terms for two of its SKUs
 	ingest_ok "$FIX/online-retail/online_retail.csv" "$FIX/supplier/retail_stock.jsonl"
 	run --db "$DB" supplier terms "$FIX/supplier/retail_terms.csv"
@@ -398,8 +406,20 @@ test_end_to_end_from_orders_to_a_delivered_order_and_a_pause() {
 	assert_sql "SELECT state, approved_by FROM purchase_orders" "delivered|bob"
 	assert_sql "SELECT count(*) FROM events WHERE type = 'purchase_order.approved' AND json_extract(payload, '\$.number') = 'PO-$risk'" 1
 	assert_file_exists "$T/drop/purchase_orders/PO-$risk.csv"
-	# coordinated: 85123A's promotion paused, 22469 promoted
+	# and as a signed webhook the supplier's endpoint received and can verify
+	assert_sql "SELECT state FROM deliveries WHERE event_type = 'purchase_order.approved'" "delivered"
+	jq -c 'select((.body | fromjson).type == "purchase_order.approved")' "$T/rec.jsonl" >"$T/po.jsonl"
+	assert_eq 1 "$(wc -l <"$T/po.jsonl" | tr -d ' ')" "purchase orders received"
+	jq -j .body "$T/po.jsonl" >"$T/po.body"
+	assert_eq "PO-$risk" "$(jq -r .data.number "$T/po.body")" "the order's number in the webhook"
+	id=$(jq -j '.headers["webhook-id"]' "$T/po.jsonl")
+	ts=$(jq -j '.headers["webhook-timestamp"]' "$T/po.jsonl")
+	assert_eq "v1,$(std_sign "$signing" "$id" "$ts" "$T/po.body")" \
+		"$(jq -j '.headers["webhook-signature"]' "$T/po.jsonl")" "webhook-signature"
+	# coordinated: 85123A's promotion paused, 22469 promoted, both sent
 	assert_sql "SELECT group_concat(kind || ':' || sku, ' ') FROM (SELECT kind, sku FROM marketing_signals ORDER BY sku)" "promote:22469 pause:85123A"
+	assert_sql "SELECT group_concat(event_type || ':' || state, ' ') FROM (SELECT event_type, state FROM deliveries WHERE event_type LIKE 'marketing.%' ORDER BY event_type)" \
+		"marketing.pause:delivered marketing.promote:delivered"
 	# restocked, 85123A turns to overstock: its promotion rule stays inhibited
 	ingest_ok "$FIX/supplier/retail_restock.jsonl"
 	run --db "$DB" forecast run --sku 85123A
