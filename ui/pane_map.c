@@ -16,7 +16,7 @@
 #define MAP_FETCH_MS 2000
 #define BOX_W 20
 #define BOX_H 4
-#define GAP_W 12
+#define GAP_W 9 /* three layers of boxes fit an 80-column terminal */
 #define MAX_NODES 64
 
 static const struct tcol cols[] = {
