@@ -79,6 +79,14 @@ static void load(void)
 		}
 		*(void **)((char *)&api + symbols[i].offset) = p;
 	}
+	/* Started here, once for the process: vips_init is not safe to enter
+	 * from two threads at once (the audit's image check and a vision job
+	 * can start together on two workers).  Later vips_init calls by the
+	 * users of this table return at once. */
+	if (api.init("orrery") != 0) {
+		failure = "libvips failed to start";
+		return;
+	}
 	loaded = &api;
 }
 

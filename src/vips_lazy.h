@@ -55,8 +55,9 @@ struct vips_api {
 	__typeof__(g_type_from_name) *g_type_from_name;
 };
 
-/* The API, loaded once per process (thread-safe); NULL when libvips cannot
- * be loaded, with *why saying what is missing. */
+/* The API, loaded and libvips started (vips_init) once per process,
+ * thread-safe; NULL when libvips cannot be loaded or started, with *why
+ * saying what is missing. */
 const struct vips_api *vips_lazy(const char **why);
 
 #endif

@@ -796,6 +796,8 @@ static int mask_with_model(const struct vision_image *img, const struct vision_m
 	memset(info, 0, sizeof *info);
 	memset(m, 0, sizeof *m);
 	*out = NULL;
+	if (img->bands != 3 && img->bands != 4)
+		return fail(why, ORR_SOFTWARE, xasprintf("a mask needs an RGB or RGBA image, not %d bands", img->bands));
 	struct vision_image *mask = NULL;
 	if (has_alpha(img, o)) {
 		mask = alpha_mask(img);

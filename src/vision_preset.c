@@ -411,18 +411,41 @@ static void crop_to_visible(struct run *r)
 	r->cut = out;
 }
 
-/* The canvas with the product at the preset's occupancy. */
+/* The cut-out flattened on the canvas colour, as RGB (it is freed). */
+static struct vision_image *flatten(struct vision_image *cut, const unsigned char bg[3])
+{
+	struct vision_image *rgb = vision_image_new(cut->width, cut->height, 3);
+	size_t n = (size_t)cut->width * cut->height;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *s = cut->px + i * 4;
+		for (int c = 0; c < 3; c++)
+			rgb->px[i * 3 + c] = (unsigned char)((s[c] * s[3] + bg[c] * (255 - s[3]) + 127) / 255);
+	}
+	vision_image_free(cut);
+	return rgb;
+}
+
+/* The canvas with the product at the preset's occupancy.  On a canvas of
+ * one colour, compositing and resampling commute (both are linear): the
+ * cut-out is flattened on the canvas colour at its own size, resampled as
+ * plain RGB and copied into its box, which is cheaper than resampling
+ * premultiplied RGBA and compositing it. */
 static int fit(struct run *r, double occupancy, char **why)
 {
 	const struct vision_preset *p = r->p;
 	crop_to_visible(r);
 	struct vision_box box = vision_fit(r->cut->width, r->cut->height, p->width, p->height, occupancy);
-	r->canvas = vision_image_fill(p->width, p->height, p->background);
-	/* the cut-out is not needed after this: placed in place, and freed */
-	int rc = vision_place_owned(r->canvas, r->cut, box, why);
+	struct vision_image *flat = flatten(r->cut, p->background), *scaled = NULL;
 	r->cut = NULL;
+	int rc = vision_resize(flat, box.width, box.height, &scaled, why);
+	vision_image_free(flat);
 	if (rc != ORR_OK)
 		return rc;
+	r->canvas = vision_image_fill(p->width, p->height, p->background);
+	for (int y = 0; y < box.height; y++)
+		memcpy(r->canvas->px + ((size_t)(box.y + y) * p->width + box.x) * 3,
+		       scaled->px + (size_t)y * box.width * 3, (size_t)box.width * 3);
+	vision_image_free(scaled);
 	r->res->occupancy = fmax((double)box.width / p->width, (double)box.height / p->height);
 	return ORR_OK;
 }

@@ -19,8 +19,10 @@ RULES=$ROOT/data/demo/rules
 
 echo "screenshots: building the demo database" >&2
 "$ORRERY" --db "$DB" init >/dev/null
-"$ORRERY" --db "$DB" ingest "$ROOT"/data/demo/*.csv >/dev/null
-"$ORRERY" --db "$DB" --rules "$RULES" run --until-idle --max-seconds 120 >/dev/null 2>&1
+# the demo's image products name their files relative to the database
+ln -s "$ROOT/data" "$W/data"
+"$ORRERY" --db "$DB" ingest "$ROOT"/data/demo/*.csv "$ROOT"/data/demo/*.jsonl >/dev/null
+"$ORRERY" --db "$DB" --rules "$RULES" run --until-idle --max-seconds 300 --lease-seconds 600 >/dev/null 2>&1
 "$ORRERY" --db "$DB" kpi collect >/dev/null
 "$ORRERY" --db "$DB" kpi baseline save first-week >/dev/null
 # a little history for the Jobs pane: canaries, one of them failing for good
@@ -62,6 +64,10 @@ shot 5-rules v 3
 shot 6-rule-explain Enter
 shot 7-jobs Escape 4
 shot 8-kpis 5
-shot 9-approvals 6
+# the newest approval is the image fix: its before/after previews render on
+# the loader thread, after the KPI pane's comparison it may still be running
+tmux -S "$SOCK" send-keys -t shot 6
+sleep 5
+shot 9-approvals
 shot 10-approval Enter
 shot 11-help Escape '?'
