@@ -7,10 +7,18 @@
 
 #define ROW_BY_ID(table) "SELECT * FROM " table " WHERE id = ?1"
 
+/* A product's row carries local_images, its source images that are files (a
+ * URL is not fetched): rules route image work on it, so a catalogue without
+ * photos queues no image jobs. */
+#define PRODUCT_ROW                                                                        \
+	"SELECT *, (SELECT count(*) FROM assets a WHERE a.product_id = products.id AND "   \
+	"a.kind = 'source' AND a.uri <> '' AND a.uri NOT LIKE 'http://%' AND "             \
+	"a.uri NOT LIKE 'https://%') AS local_images FROM products WHERE id = ?1"
+
 static const struct {
 	const char *entity, *sql;
 } row_sql[] = {
-	{ "product", ROW_BY_ID("products") },
+	{ "product", PRODUCT_ROW },
 	{ "variant", ROW_BY_ID("variants") },
 	{ "customer", ROW_BY_ID("customers") },
 	{ "supplier", ROW_BY_ID("suppliers") },

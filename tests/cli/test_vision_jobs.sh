@@ -89,12 +89,17 @@ test_rerun_updates_rows_instead_of_adding() {
 	assert_sql "SELECT count(*) FROM events WHERE type = 'asset.ready' AND json_extract(payload, '\$.preset') = 'amazon-main'" 2
 }
 
-test_products_without_local_images_are_skipped_not_dead() {
+test_products_without_local_images_queue_no_asset_set() {
 	init_db
 	ingest_ok "$FIX/shopify/apparel.csv"
 	run_idle
-	n=$(sql "SELECT count(*) FROM jobs WHERE kind = 'vision.asset_set'")
-	[ "$n" -gt 0 ] || fail "no asset set queued for the shopify products"
+	# their images are URLs: the rule's product.local_images is 0
+	assert_sql "SELECT count(*) FROM jobs WHERE kind = 'vision.asset_set'" 0
+	assert_sql "SELECT count(*) FROM firings WHERE rule = 'vision-asset-set' AND outcome = 'fired'" 0
+	# asked for by hand, the job finishes with nothing to do instead of dying
+	pid=$(sql "SELECT min(product_id) FROM assets WHERE kind = 'source'")
+	enqueue_ok vision.asset_set --args "{\"product_id\": $pid}"
+	run_idle
 	assert_sql "SELECT count(*) FROM jobs WHERE kind LIKE 'vision.%' AND state != 'succeeded'" 0
 	assert_sql "SELECT count(*) FROM assets WHERE kind = 'produced'" 0
 	run --db "$DB" jobs show "$(sql "SELECT min(id) FROM jobs WHERE kind = 'vision.asset_set'")" --format json
