@@ -128,11 +128,17 @@ $(B)/faultsrv: tests/tools/faultsrv.c
 	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $$(pkg-config --cflags libmicrohttpd jansson) \
 		-o $@ $< $$(pkg-config --libs libmicrohttpd jansson) -lpthread
 
+# The stand-in chat-completions server of tests/cli/test_context_ask.sh.
+$(B)/chatstub: tests/tools/chatstub.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $$(pkg-config --cflags libmicrohttpd jansson) \
+		-o $@ $< $$(pkg-config --libs libmicrohttpd jansson) -lpthread
+
 $(B)/rss: tests/bench/rss.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-test: $(BIN) $(TEST_BIN) $(B)/faultsrv
+test: $(BIN) $(TEST_BIN) $(B)/faultsrv $(B)/chatstub
 	$(Q)B=$(B) ORRERY=$(BIN) tests/run.sh
 
 check: deps
