@@ -42,7 +42,7 @@ POLICIES := $(sort $(wildcard data/policies/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context bench-chat
 all: $(BIN)
 
 help:
@@ -62,6 +62,7 @@ help:
 	@echo "make bench-http  inbound webhooks verified and stored per second under wrk;"
 	@echo "                 outbound signed deliveries per second with 2 workers"
 	@echo "make bench-context  customer-context lookups against a sqlite3 query, with and without 013's indexes"
+	@echo "make bench-chat  context customer --ask against a chat stub, vs context | jq | curl"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
 	@echo "V=1            show full compiler command lines"
@@ -197,6 +198,10 @@ bench-vision-compose: deps
 bench-context: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail
 	$(Q)tests/bench/context.sh
+
+bench-chat: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/chatstub
+	$(Q)tests/bench/chat_ask.sh
 
 bench-jobs: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss
