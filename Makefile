@@ -42,7 +42,7 @@ POLICIES := $(sort $(wildcard data/policies/*.json))
 # in their own directory so they never overwrite it.
 BIN ?= orrery
 
-.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context fuzz-connectors bench-forecast
+.PHONY: all deps check test asan tsan bench bench-audit bench-jobs bench-console bench-vision bench-vision-compose fuzz fuzz-rules lint install uninstall clean demo help screenshots bench-http fuzz-webhook bench-context fuzz-connectors bench-forecast bench-chat
 all: $(BIN)
 
 help:
@@ -63,6 +63,7 @@ help:
 	@echo "                 outbound signed deliveries per second with 2 workers"
 	@echo "make bench-forecast  forecast models on M5 and 30,000 generated series against R's forecast package"
 	@echo "make bench-context  customer-context lookups against a sqlite3 query, with and without 013's indexes"
+	@echo "make bench-chat  context customer --ask against a chat stub, vs context | jq | curl"
 	@echo "make lint      clang-format check and cppcheck"
 	@echo "make install   PREFIX=$(PREFIX) DESTDIR=..."
 	@echo "V=1            show full compiler command lines"
@@ -129,11 +130,17 @@ $(B)/faultsrv: tests/tools/faultsrv.c
 	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $$(pkg-config --cflags libmicrohttpd jansson) \
 		-o $@ $< $$(pkg-config --libs libmicrohttpd jansson) -lpthread
 
+# The stand-in chat-completions server of tests/cli/test_context_ask.sh.
+$(B)/chatstub: tests/tools/chatstub.c
+	@mkdir -p $(B)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $$(pkg-config --cflags libmicrohttpd jansson) \
+		-o $@ $< $$(pkg-config --libs libmicrohttpd jansson) -lpthread
+
 $(B)/rss: tests/bench/rss.c
 	@mkdir -p $(B)
 	$(call say,CC,$<)$(CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-test: $(BIN) $(TEST_BIN) $(B)/faultsrv
+test: $(BIN) $(TEST_BIN) $(B)/faultsrv $(B)/chatstub
 	$(Q)B=$(B) ORRERY=$(BIN) tests/run.sh
 
 check: deps
@@ -205,6 +212,10 @@ bench-vision-compose: deps
 bench-context: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail
 	$(Q)tests/bench/context.sh
+
+bench-chat: deps
+	$(Q)$(MAKE) --no-print-directory orrery $(B)/gen_retail $(B)/chatstub
+	$(Q)tests/bench/chat_ask.sh
 
 bench-jobs: deps
 	$(Q)$(MAKE) --no-print-directory orrery $(B)/rss

@@ -16,7 +16,7 @@
 
 /* --- names ----------------------------------------------------------------- */
 
-static const char *const kind_names[] = { "webhook", "shopify" };
+static const char *const kind_names[] = { "webhook", "shopify", "chat" };
 static const char *const auth_names[] = { "none", "standard-webhooks", "bearer",
 					   "shopify-token" };
 
@@ -236,6 +236,7 @@ static void connector_clear(struct connector *c)
 		free(c->events[i]);
 	free(c->events);
 	free(c->api_version);
+	free(c->model);
 }
 
 static bool parse_field(struct parse *p, const char *k, json_t *v, struct connector *c,
@@ -277,9 +278,25 @@ static bool parse_field(struct parse *p, const char *k, json_t *v, struct connec
 		return get_int(p, v, k, 1024, 256L << 20, &n) && (c->max_response = (size_t)n, true);
 	if (strcmp(k, "api_version") == 0)
 		return get_string(p, v, k, &c->api_version);
+	if (strcmp(k, "model") == 0)
+		return get_string(p, v, k, &c->model);
 	return fail_at(p, k, true, "unknown key (known: name, kind, url, auth, secret, "
 		       "connect_timeout, timeout, rate_limit, retry, breaker, events, "
-		       "max_response, api_version)");
+		       "max_response, api_version, model)");
+}
+
+/* A chat connector: a model, no events, no auth but a bearer token. */
+static bool check_chat(struct parse *p, struct connector *c, bool auth_set)
+{
+	if (!auth_set)
+		c->auth = AUTH_NONE;
+	if (c->auth != AUTH_NONE && c->auth != AUTH_BEARER)
+		return fail_at(p, "auth", false, "a chat connector takes \"none\" or \"bearer\"");
+	if (c->nevents > 0)
+		return fail_at(p, "events", true, "a chat connector is called: it has no \"events\"");
+	if (!c->model)
+		return fail_at(p, NULL, false, "a chat connector needs \"model\"");
+	return true;
 }
 
 /* What one kind needs and forbids, once all fields are read. */
@@ -293,8 +310,12 @@ static bool check_connector(struct parse *p, struct connector *c, bool auth_set)
 		return fail_at(p, NULL, false, "a webhook connector needs \"events\"");
 	if (c->kind == CONNECTOR_SHOPIFY && c->nevents > 0)
 		return fail_at(p, "events", true, "a shopify connector pulls: it has no \"events\"");
-	if (c->kind == CONNECTOR_WEBHOOK && c->api_version)
+	if (c->kind != CONNECTOR_SHOPIFY && c->api_version)
 		return fail_at(p, "api_version", true, "only a shopify connector has an api_version");
+	if (c->kind == CONNECTOR_CHAT && !check_chat(p, c, auth_set))
+		return false;
+	if (c->kind != CONNECTOR_CHAT && c->model)
+		return fail_at(p, "model", true, "only a chat connector has a model");
 	if (c->auth != AUTH_NONE && !c->secret)
 		return fail_at(p, NULL, false, "auth \"%s\" needs \"secret\" (a key in secrets.json)",
 			       auth_names[c->auth]);
@@ -320,8 +341,9 @@ static bool parse_connector(struct parse *p, json_t *o, struct connector *c)
 	int kind;
 	json_t *kv = json_object_get(o, "kind");
 	if (!kv)
-		return fail_at(p, NULL, false, "\"kind\" is required: \"webhook\" or \"shopify\"");
-	if (!get_enum(p, kv, "kind", kind_names, 2, &kind))
+		return fail_at(p, NULL, false,
+			       "\"kind\" is required: \"webhook\", \"shopify\" or \"chat\"");
+	if (!get_enum(p, kv, "kind", kind_names, 3, &kind))
 		return false;
 	c->kind = (enum connector_kind)kind;
 	bool auth_set = false;

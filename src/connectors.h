@@ -5,12 +5,15 @@
  *
  *   name          required, [a-z0-9_-]{1,40}, unique
  *   kind          required: "webhook" (subscribed events are POSTed to url,
- *                 Standard Webhooks signed) or "shopify" (the Admin REST
- *                 API is pulled for products and orders)
+ *                 Standard Webhooks signed), "shopify" (the Admin REST
+ *                 API is pulled for products and orders) or "chat" (an
+ *                 OpenAI-compatible chat-completions API, url its base:
+ *                 `context customer --ask` POSTs {url}/chat/completions)
  *   url           required: https, or http to the loopback interface only
  *   auth          "none", "standard-webhooks" (default of webhook: sign with
  *                 the secret), "bearer" (Authorization: Bearer secret),
- *                 "shopify-token" (default of shopify: X-Shopify-Access-Token)
+ *                 "shopify-token" (default of shopify: X-Shopify-Access-Token);
+ *                 a chat connector takes "none" (its default) or "bearer"
  *   secret        the key of the secret in secrets.json (required unless
  *                 auth is "none"); the value never appears here
  *   connect_timeout, timeout   durations, default 5s and 15s
@@ -21,6 +24,7 @@
  *   events        webhook only, required: event types (fnmatch patterns)
  *   max_response  bytes of a response body kept at most, default 1 MiB
  *   api_version   shopify only, default "2024-01"
+ *   model         chat only, required: the model the endpoint is asked for
  *
  * Unknown keys and bad values are refused with the file, line, column and
  * key in the message. */
@@ -37,7 +41,7 @@
 #define CONNECTORS_FILE "connectors.json"
 #define CONNECTORS_MAX_BYTES (1024 * 1024)
 
-enum connector_kind { CONNECTOR_WEBHOOK, CONNECTOR_SHOPIFY };
+enum connector_kind { CONNECTOR_WEBHOOK, CONNECTOR_SHOPIFY, CONNECTOR_CHAT };
 enum connector_auth { AUTH_NONE, AUTH_STANDARD_WEBHOOKS, AUTH_BEARER, AUTH_SHOPIFY_TOKEN };
 
 struct connector {
@@ -54,6 +58,7 @@ struct connector {
 	size_t nevents;
 	size_t max_response;
 	char *api_version;       /* shopify */
+	char *model;             /* chat */
 };
 
 struct connectors {

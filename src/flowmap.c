@@ -124,7 +124,9 @@ static void connector_nodes(struct map *m)
 			.name = cs->v[i].name, .kind = "connector", .conn = &cs->v[i],
 			.purpose = cs->v[i].kind == CONNECTOR_WEBHOOK
 					   ? "webhook: subscribed events, signed"
-					   : "shopify: products and orders pulled",
+				   : cs->v[i].kind == CONNECTOR_SHOPIFY
+					   ? "shopify: products and orders pulled"
+					   : "chat: asked by context customer --ask",
 			.produces = json_object(), .breaker = "closed" };
 }
 
@@ -249,7 +251,7 @@ static void connector_edges(struct map *m)
 	size_t integ = node_of(m, &subsys_integration);
 	for (size_t v = 0; v < m->n; v++) {
 		const struct connector *c = m->nodes[v].conn;
-		if (!c)
+		if (!c || c->kind == CONNECTOR_CHAT) /* called by a command, not by a job */
 			continue;
 		bool out = c->kind == CONNECTOR_WEBHOOK;
 		struct edge *e = out ? edge_get(m, integ, v) : edge_get(m, v, integ);
