@@ -12,7 +12,7 @@
 
 int cli_serve_options(struct cli *cli, struct serve_options *o)
 {
-	long long threads = cli_number(cli, "threads", SERVE_DEFAULT_THREADS);
+	long long threads = cli_number(cli, "threads", serve_default_threads());
 	long long max_body = cli_number(cli, "max-body", SERVE_DEFAULT_MAX_BODY);
 	long long rate = cli_number(cli, "rate", SERVE_DEFAULT_RATE);
 	if (threads < 1 || threads > 64 || max_body < 1 || max_body > 64 * 1024 * 1024 || rate < 0)
@@ -76,7 +76,7 @@ const struct cli_command cli_serve_commands[] = {
 	  "413 body over --max-body (default 1 MiB), 422 payload refused, 429 client\n"
 	  "over --rate requests/s (default 100; 0: no limit), 503 database failure.\n"
 	  "Secrets come from secrets.json (see --secrets), never from the command line.\n\n"
-	  "  --threads N       the pool's threads, each with its own connection (default 4)\n"
+	  "  --threads N       the pool's threads, each with its own connection (default: one per CPU)\n"
 	  "  --currency CODE   the shop's currency for product prices (default USD)\n"
 	  "  --log-format F    refusals as text lines, or every line as JSON",
 	  DB_WRITE,

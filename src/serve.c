@@ -767,10 +767,16 @@ static enum orr_rc load_keys(struct server *s, char **err)
 	return ORR_OK;
 }
 
+int serve_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 static void fill_defaults(struct serve_options *o)
 {
 	if (o->threads <= 0)
-		o->threads = SERVE_DEFAULT_THREADS;
+		o->threads = serve_default_threads();
 	if (o->max_body == 0)
 		o->max_body = SERVE_DEFAULT_MAX_BODY;
 }

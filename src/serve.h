@@ -27,9 +27,14 @@
 
 struct secrets;
 
-#define SERVE_DEFAULT_THREADS 4
 #define SERVE_DEFAULT_MAX_BODY (1024 * 1024)
 #define SERVE_DEFAULT_RATE 100 /* requests per second per client address */
+
+/* The pool's default size: one thread per online CPU (1 to 64).  More
+ * threads than cores only queue on the one writer and switch: measured on
+ * 2 cores, 4 threads stored 4,405 webhooks/s at 312 us of CPU each, 2 threads
+ * 6,832/s at 195 us. */
+int serve_default_threads(void);
 
 struct serve_options {
 	const char *db_path;

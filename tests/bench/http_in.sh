@@ -6,7 +6,7 @@
 #   BENCH_SECONDS=5 BENCH_RUNS=1 tests/bench/http_in.sh
 #
 # Cases, each against a fresh database and a fresh server
-# (serve --threads $THREADS --rate 0), wrk -t$WRK_THREADS -c$CONNECTIONS:
+# (serve [--threads $THREADS] --rate 0: by default its own thread count), wrk -t$WRK_THREADS -c$CONNECTIONS:
 #   healthz   GET /healthz: the HTTP floor of the same server (one SELECT)
 #   forged    POST products/create with a wrong X-Shopify-Hmac-Sha256: 401,
 #             the cost of refusing (HMAC of the body, nothing stored)
@@ -20,7 +20,7 @@
 # After each case the database is checked: stored = as many receipts and
 # products as 200 answers, forged = none, replayed = no new receipt.
 #
-# Knobs: BENCH_SECONDS (10) BENCH_RUNS (3, medians) THREADS (4)
+# Knobs: BENCH_SECONDS (10) BENCH_RUNS (3, medians) THREADS (serve's default)
 #        WRK_THREADS (2) CONNECTIONS (64) ORRERY (./orrery)
 #        GEN (.build/gen_webhooks) SQLITE3 (sqlite3) BENCH_OUT (work dir)
 # The table goes to stdout (and results.md in the work directory).
@@ -36,7 +36,7 @@ cd "$(dirname "$0")/../.."
 
 SECONDS_PER=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
-THREADS=${THREADS:-4}
+THREADS=${THREADS:-}
 WRK_THREADS=${WRK_THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 ORRERY=${ORRERY:-$PWD/orrery}
@@ -124,7 +124,7 @@ start_server() {
     chmod 600 "$dir/secrets.json"
     rm -f "$dir/serve.log" # else the old server's line may be read before the new one truncates it
     "$ORRERY" --db "$db" --secrets "$dir/secrets.json" serve --listen 127.0.0.1:0 \
-        --threads "$THREADS" --rate 0 >/dev/null 2>"$dir/serve.log" &
+        ${THREADS:+--threads "$THREADS"} --rate 0 >/dev/null 2>"$dir/serve.log" &
     SPID=$!
     k=0
     until grep -q 'serving on' "$dir/serve.log" 2>/dev/null; do
@@ -188,7 +188,7 @@ while [ "$i" -le "$RUNS" ]; do
     # replay what was stored, on the same database
     rm -f "$dir/serve.log"
     "$ORRERY" --db "$db" --secrets "$dir/secrets.json" serve --listen 127.0.0.1:0 \
-        --threads "$THREADS" --rate 0 >/dev/null 2>"$dir/serve.log" &
+        ${THREADS:+--threads "$THREADS"} --rate 0 >/dev/null 2>"$dir/serve.log" &
     SPID=$!
     k=0
     until grep -q 'serving on' "$dir/serve.log" 2>/dev/null; do k=$((k + 1)); [ $k -lt 100 ] || die "restart"; sleep 0.1; done
@@ -219,7 +219,7 @@ med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 col() { awk -v c="$1" '{ print $c }' "$res" | med; }
 {
     printf '| case (%s s, wrk -t%s -c%s, serve --threads %s) | requests/s | p50 ms | p99 ms | serve CPU per request |\n' \
-        "$SECONDS_PER" "$WRK_THREADS" "$CONNECTIONS" "$THREADS"
+        "$SECONDS_PER" "$WRK_THREADS" "$CONNECTIONS" "${THREADS:-$(getconf _NPROCESSORS_ONLN) (default)}"
     printf '|---|---:|---:|---:|---:|\n'
     ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
     row() { printf '| %s | %.0f | %s | %s | %s us |\n' "$1" "$(col "$2")" "$(ms "$(col "$3")")" "$(ms "$(col "$4")")" "$(col "$5")"; }
