@@ -166,13 +166,37 @@ static void ets_update(const struct fc_model *m, struct ets_state *x, int t, dou
 		 x->s[t % M], lb, e);
 }
 
+/* Move the state past period t of the data, y its value, f its one-step
+ * forecast and e its error.  The same state as update_k, written so the
+ * level's and trend's dependency on their previous values is short: in
+ * every member the new level is (1-alpha) lb + alpha y*, the trend
+ * phi b + beta (y* - lb), with y* the deseasonalised value (y - s, y / s
+ * or y), which is known before lb.  The filter is bound by that chain:
+ * this form halves it (and so the time of a fit). */
+ALWAYS_INLINE void update_y_k(char er, char tr, char se, const struct fc_model *m, double phi,
+			      struct ets_state *x, double *sn, double s, double lb, double y,
+			      double f, double e)
+{
+	double ys = se == 'A' ? y - s : se == 'M' ? y / s : y;
+	x->l = (1 - m->alpha) * lb + m->alpha * ys;
+	if (tr != 'N')
+		x->b = (phi * x->b + m->beta * ys) - m->beta * lb;
+	if (se == 'A')
+		*sn = s + m->gamma * (er == 'A' ? e : y - f);
+	else if (se == 'M')
+		*sn = er == 'A' ? s + m->gamma * e / lb : s * (1 + m->gamma * e);
+}
+
 /* Filter y[0..n): the likelihood term (R's: n log SSE, plus 2 sum log|yhat|
  * for error M), the sum of squared errors in units in *sse_units.
  * HUGE_LIK when the model breaks down on the data. */
 ALWAYS_INLINE double filter_k(char er, char tr, char se, const struct fc_model *m,
 			      const double *y, int n, struct ets_state *x, double *sse_units)
 {
-	double sse = 0, sumlog = 0, sseu = 0, lb, phi = damping(m);
+	/* sum log|f| as the log of products of LOG_RUN forecasts (|f| is
+	 * above 1e-10, so a run cannot underflow): a log per run, not per day */
+	enum { LOG_RUN = 8 };
+	double sse = 0, sumlog = 0, prod = 1, sseu = 0, lb, phi = damping(m);
 	state_init(m, x);
 	for (int t = 0, pos = 0; t < n; t++, pos = pos == M - 1 ? 0 : pos + 1) {
 		double s = x->s[pos], f = yhat_k(tr, se, phi, x, s, &lb);
@@ -182,15 +206,18 @@ ALWAYS_INLINE double filter_k(char er, char tr, char se, const struct fc_model *
 		sse += e * e;
 		if (sse_units)
 			sseu += (y[t] - f) * (y[t] - f);
-		if (er == 'M')
-			sumlog += log(fabs(f));
-		update_k(er, tr, se, m, phi, x, &x->s[pos], s, lb, e);
+		if (er == 'M') {
+			prod *= fabs(f);
+			if (t % LOG_RUN == LOG_RUN - 1)
+				sumlog += log(prod), prod = 1;
+		}
+		update_y_k(er, tr, se, m, phi, x, &x->s[pos], s, lb, y[t], f, e);
 	}
-	if (!isfinite(x->l) || !isfinite(sse))
+	if (!isfinite(x->l) || !isfinite(sse) || !isfinite(sumlog))
 		return HUGE_LIK;
 	if (sse_units)
 		*sse_units = sseu;
-	return n * log(fmax(sse, 1e-300)) + 2 * sumlog;
+	return n * log(fmax(sse, 1e-300)) + 2 * (sumlog + log(prod));
 }
 
 #define FILTER_CASE(E, T, S)                                                   \
@@ -283,6 +310,12 @@ static bool initial_states(const struct fc_ets_kind *k, const double *y, int n, 
 #define STEP_PHI 0.05
 #define STEP_LEVEL 0.2
 #define STEP_TREND 0.02
+#endif
+/* A warm start's simplex, as a share of the cold one (on 1,000 generated
+ * series: 1 took 15% more time than 0.25, 0.25 4% more than 0.1, for the
+ * same MASE to within 0.001) */
+#ifndef WARM_STEP
+#define WARM_STEP 0.1
 #endif
 
 struct ets_problem {
@@ -414,7 +447,39 @@ static int ets_npar(const struct fc_ets_kind *k)
 	return np;
 }
 
+/* The optimiser's first point and steps: R's initparam, or (warm) the
+ * parameters of the same kind fitted on a prefix of the series.  The
+ * initial states belong to day 0 either way, so the prefix's optimum is
+ * near the whole series' one and a smaller simplex finds it sooner. */
+static int start_point(const struct fc_ets_kind *k, const struct fc_model *m,
+		       const struct fc_model *warm, double scale, double *v, double *step)
+{
+	/* R's initparam (the period is the data's, 7, with or without a
+	 * season): alpha 0.2/7, beta a tenth of it, gamma small, phi 0.978 */
+	double alpha = PAR_LO + 0.2 * (PAR_HI - PAR_LO) / M;
+	double f = warm ? WARM_STEP : 1;
+	int d = 0;
+	v[d] = warm ? warm->alpha : alpha, step[d++] = f * STEP_ALPHA;
+	if (k->trend != 'N')
+		v[d] = warm ? warm->beta : PAR_LO + 0.1 * (alpha - PAR_LO), step[d++] = f * STEP_BETA;
+	if (k->season != 'N')
+		v[d] = warm ? warm->gamma : PAR_LO + 0.05 * (1 - alpha - PAR_LO),
+		step[d++] = f * STEP_GAMMA;
+	if (k->trend == 'D')
+		v[d] = warm ? warm->phi : PHI_LO + 0.99 * (PHI_HI - PHI_LO), step[d++] = -f * STEP_PHI;
+	v[d] = warm ? warm->l0 : m->l0, step[d++] = f * STEP_LEVEL * scale;
+	if (k->trend != 'N')
+		v[d] = warm ? warm->b0 : m->b0, step[d++] = f * STEP_TREND * scale;
+	return d;
+}
+
 bool fc_fit_ets(const struct fc_ets_kind *k, const double *y, int n, struct fc_model *out)
+{
+	return fc_fit_ets_from(k, y, n, NULL, out);
+}
+
+bool fc_fit_ets_from(const struct fc_ets_kind *k, const double *y, int n,
+		     const struct fc_model *warm, struct fc_model *out)
 {
 	struct ets_problem p = { .y = y, .n = n };
 	p.m.method = FC_ETS;
@@ -432,21 +497,8 @@ bool fc_fit_ets(const struct fc_ets_kind *k, const double *y, int n, struct fc_m
 	for (int t = 0; t < n; t++)
 		scale += fabs(y[t]) / n;
 	scale = fmax(scale, 1e-3);
-	/* R's initparam (the period is the data's, 7, with or without a
-	 * season): alpha 0.2/7, beta a tenth of it, gamma small, phi 0.978 */
-	double alpha = PAR_LO + 0.2 * (PAR_HI - PAR_LO) / M;
 	double v[NM_MAXDIM], step[NM_MAXDIM];
-	int d = 0;
-	v[d] = alpha, step[d++] = STEP_ALPHA;
-	if (k->trend != 'N')
-		v[d] = PAR_LO + 0.1 * (alpha - PAR_LO), step[d++] = STEP_BETA;
-	if (k->season != 'N')
-		v[d] = PAR_LO + 0.05 * (1 - alpha - PAR_LO), step[d++] = STEP_GAMMA;
-	if (k->trend == 'D')
-		v[d] = PHI_LO + 0.99 * (PHI_HI - PHI_LO), step[d++] = -STEP_PHI;
-	v[d] = p.m.l0, step[d++] = STEP_LEVEL * scale;
-	if (k->trend != 'N')
-		v[d] = p.m.b0, step[d++] = STEP_TREND * scale;
+	int d = start_point(k, &p.m, warm, scale, v, step);
 	p.dim = d;
 	/* restarts from the best point with a fresh simplex escape a collapsed
 	 * one (Nelder-Mead's known failure): until one gains nothing */
@@ -499,6 +551,22 @@ static const struct fc_ets_kind ets_kinds[FC_ETS_KINDS] = {
 bool fc_fit_ets_auto(const double *y, int n, struct fc_model *best, struct fc_model *fits,
 		     int *nfits)
 {
+	return fc_fit_ets_auto_from(y, n, NULL, 0, best, fits, nfits);
+}
+
+static const struct fc_model *same_kind(const struct fc_model *models, int count,
+					const struct fc_ets_kind *k)
+{
+	for (int i = 0; i < count; i++)
+		if (models[i].kind.error == k->error && models[i].kind.trend == k->trend &&
+		    models[i].kind.season == k->season)
+			return &models[i];
+	return NULL;
+}
+
+bool fc_fit_ets_auto_from(const double *y, int n, const struct fc_model *warm, int nwarm,
+			  struct fc_model *best, struct fc_model *fits, int *nfits)
+{
 	bool positive = true, found = false;
 	for (int t = 0; t < n && positive; t++)
 		positive = y[t] > 0;
@@ -507,7 +575,7 @@ bool fc_fit_ets_auto(const double *y, int n, struct fc_model *best, struct fc_mo
 		struct fc_model m;
 		if (ets_kinds[i].error == 'M' && !positive)
 			continue;
-		if (!fc_fit_ets(&ets_kinds[i], y, n, &m))
+		if (!fc_fit_ets_from(&ets_kinds[i], y, n, same_kind(warm, nwarm, &ets_kinds[i]), &m))
 			continue;
 		if (fits)
 			fits[nf] = m;

@@ -69,6 +69,10 @@ const char *fc_ets_label(const struct fc_ets_kind *k, char *buf);
 bool fc_fit(enum fc_method m, const double *y, int n, struct fc_model *out);
 /* Fit one ETS member. */
 bool fc_fit_ets(const struct fc_ets_kind *k, const double *y, int n, struct fc_model *out);
+/* The same, the optimiser starting from warm's parameters when warm is
+ * not NULL: a fit of the same kind on a prefix of y (a backtest's). */
+bool fc_fit_ets_from(const struct fc_ets_kind *k, const double *y, int n,
+		     const struct fc_model *warm, struct fc_model *out);
 
 /* Automatic ETS: fits every admissible member (multiplicative ones only on
  * a positive series) and returns the one with the smallest AICc.  When fits
@@ -77,6 +81,10 @@ bool fc_fit_ets(const struct fc_ets_kind *k, const double *y, int n, struct fc_m
 #define FC_ETS_KINDS 15
 bool fc_fit_ets_auto(const double *y, int n, struct fc_model *best, struct fc_model *fits,
 		     int *nfits);
+/* Automatic ETS, each member warm-started from the model of its kind in
+ * warm[0..nwarm) when there is one (fits on a prefix of y). */
+bool fc_fit_ets_auto_from(const double *y, int n, const struct fc_model *warm, int nwarm,
+			  struct fc_model *best, struct fc_model *fits, int *nfits);
 
 /* Run model m over y[0..n) - the series it was fitted on, or a shorter or
  * longer stretch of the same one (rolling-origin backtests keep the

@@ -10,10 +10,13 @@
 /* The model a SKU keeps unless another beats it in the backtest by more
  * than FC_MARGIN of its error: automatic ETS, whose choice by AICc uses
  * the whole history, where the backtest sees a few weeks (on 2,000
- * generated series, picking the backtest's plain winner was 1-9% worse). */
+ * generated series, picking the backtest's plain winner was 1-9% worse).
+ * The margin was tuned on 1,000 generated series kept apart from the
+ * benchmark's (mean MASE at margins 0.2 to 0.6: 0.9669, 0.9631, 0.9669,
+ * 0.9712, 0.9731). */
 #ifndef FC_DEFAULT
 #define FC_DEFAULT FC_ETS
-#define FC_MARGIN 0.2
+#define FC_MARGIN 0.3
 #endif
 
 struct fc_score fc_score_of(const double *y, int n, const double *a, const double *f, int h)
@@ -77,11 +80,11 @@ static bool ets_member(const struct fc_model *fits, int nfits, char e, char t, c
 	return false;
 }
 
-/* Fit every allowed method on y[0..n): models[m], fitted[m]. */
+/* Fit every allowed method on y[0..n): models[m], fitted[m]; the
+ * automatic ETS's members in fits[0..*nfits). */
 static void fit_all(const double *y, int n, const bool *allowed, struct fc_model *models,
-		    bool *fitted)
+		    bool *fitted, struct fc_model *fits, int *nfits_out)
 {
-	struct fc_model fits[FC_ETS_KINDS];
 	int nfits = 0;
 	bool want_ets = false;
 	for (int m = FC_SES; m <= FC_ETS; m++)
@@ -110,6 +113,28 @@ static void fit_all(const double *y, int n, const bool *allowed, struct fc_model
 			fitted[m] = fc_fit((enum fc_method)m, y, n, &models[m]);
 		}
 	}
+	*nfits_out = nfits;
+}
+
+/* Refit the chosen method on the whole series; an ETS-based one starts
+ * from what the backtest fitted on its first part (about half the
+ * optimiser's work of a cold fit). */
+static bool refit(enum fc_method method, const double *y, int n, const struct fc_model *models,
+		  const struct fc_model *fits, int nfits, struct fc_model *out)
+{
+	struct fc_model m;
+	bool ok;
+	if (method == FC_ETS)
+		ok = fc_fit_ets_auto_from(y, n, fits, nfits, &m, NULL, NULL);
+	else if (method >= FC_SES && method < FC_ETS)
+		ok = fc_fit_ets_from(&models[method].kind, y, n, &models[method], &m);
+	else
+		return fc_fit(method, y, n, out);
+	if (ok) {
+		m.method = method;
+		*out = m;
+	}
+	return ok;
 }
 
 static void set_label(struct fc_choice *c)
@@ -151,7 +176,9 @@ bool fc_select(const double *y, int n, int horizon, const bool *allowed, struct 
 		int first = n - hb - (origins - 1) * step;
 		struct fc_model models[FC_NMETHODS];
 		bool fitted[FC_NMETHODS] = { 0 };
-		fit_all(y, first, allowed, models, fitted);
+		struct fc_model fits[FC_ETS_KINDS];
+		int nfits;
+		fit_all(y, first, allowed, models, fitted, fits, &nfits);
 		double scale = 0, *buf = malloc(sizeof(double) * (size_t)hb);
 		for (int t = 1; t < first; t++)
 			scale += fabs(y[t] - y[t - 1]) / (first - 1);
@@ -175,7 +202,7 @@ bool fc_select(const double *y, int n, int horizon, const bool *allowed, struct 
 			best = FC_DEFAULT;
 		free(buf);
 		out->origins = origins;
-		ok = best >= 0 && fc_fit((enum fc_method)best, y, n, &out->model);
+		ok = best >= 0 && refit((enum fc_method)best, y, n, models, fits, nfits, &out->model);
 		if (ok) {
 			out->method = (enum fc_method)best;
 			out->score = out->scores[best];

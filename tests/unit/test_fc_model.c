@@ -209,3 +209,31 @@ Test(fc_model, refuses_what_it_cannot_fit)
 	double z[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	cr_expect_not(fc_fit(FC_HW_MUL, z, 15, &m), "multiplicative on zeros");
 }
+
+/* A warm start from the fit on the first part of the series reaches the
+ * cold fit's likelihood on the whole series (within the optimiser's
+ * tolerance), for every member, additive and multiplicative: fc_select's
+ * refit relies on it. */
+Test(fc_model, warm_start_reaches_the_cold_optimum)
+{
+	double y[200];
+	for (int t = 0; t < 200; t++)
+		y[t] = 30 + 0.05 * t + (t % 7 == 5 ? 12 : 0) + (t % 7 == 6 ? 6 : 0) +
+		       ((t * 17) % 7) * 0.8;
+	struct fc_model prefix[FC_ETS_KINDS], cold, warm;
+	int n;
+	cr_assert(fc_fit_ets_auto(y, 140, &cold, prefix, &n));
+	cr_assert_eq(n, FC_ETS_KINDS);
+	for (int i = 0; i < n; i++) {
+		cr_assert(fc_fit_ets(&prefix[i].kind, y, 200, &cold));
+		cr_assert(fc_fit_ets_from(&prefix[i].kind, y, 200, &prefix[i], &warm));
+		cr_expect(warm.loglik > cold.loglik - 0.05 * fabs(cold.loglik) / 200,
+			  "member %d: warm loglik %g, cold %g", i, warm.loglik, cold.loglik);
+		cr_expect_eq(warm.nobs, 200);
+	}
+	struct fc_model best_cold, best_warm;
+	cr_assert(fc_fit_ets_auto(y, 200, &best_cold, NULL, NULL));
+	cr_assert(fc_fit_ets_auto_from(y, 200, prefix, n, &best_warm, NULL, NULL));
+	cr_expect(best_warm.aicc <= best_cold.aicc + 0.5, "warm AICc %g, cold %g", best_warm.aicc,
+		  best_cold.aicc);
+}
